@@ -29,8 +29,10 @@ pub struct SplitBrainScript {
     pub west: String,
     /// GTID domain layout.
     pub layout: GtidLayout,
-    /// Applied to both servers' options before they start (e.g. compressed binlogs).
-    pub configure: fn(&mut MariaDbOptions),
+    /// `--log-bin-compress` on both servers (MariaDB compressed binlog events).
+    pub log_bin_compress: bool,
+    /// Further `mariadbd` arguments for both servers (e.g. `--binlog-row-image=MINIMAL`).
+    pub extra_server_args: Vec<String>,
 }
 
 impl SplitBrainScript {
@@ -41,7 +43,8 @@ impl SplitBrainScript {
             east: east.to_owned(),
             west: west.to_owned(),
             layout,
-            configure: |_| {},
+            log_bin_compress: false,
+            extra_server_args: Vec::new(),
         }
     }
 }
@@ -88,8 +91,11 @@ impl SplitBrain {
         let mut west_opts = MariaDbOptions::named("west")
             .server_id(WEST_SERVER_ID)
             .gtid_domain_id(west_domain);
-        (script.configure)(&mut east_opts);
-        (script.configure)(&mut west_opts);
+        for opts in [&mut east_opts, &mut west_opts] {
+            opts.log_bin_compress = script.log_bin_compress;
+            opts.extra_args
+                .extend(script.extra_server_args.iter().cloned());
+        }
         let east = MariaDb::start(east_opts)?;
         let west = MariaDb::start(west_opts)?;
 

@@ -1,0 +1,138 @@
+//! `cargo xtask gen-testdata`: regenerate every scenario's binlogs from its SQL.
+//!
+//! A scenario is a folder under `testdata/` holding `shared.sql`, `east.sql`,
+//! `west.sql` and optionally `scenario.conf` (`key = value` lines):
+//! - `layout = same-domain | different-domains` (default `same-domain`)
+//! - `log_bin_compress = on | off` (default `off`)
+//! - `server_arg = --some-mariadbd-option` (repeatable; for both servers)
+//! - `sql_from = ../other` (take the three SQL files from another scenario)
+//!
+//! It writes `east/` and `west/` (binlog files and their `.index`) and `schema.sql`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use reconcile_testkit::{GtidLayout, SplitBrain, SplitBrainScript};
+
+use crate::workspace_root;
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let testdata = workspace_root().join("testdata");
+    let mut scenarios = scenario_dirs(&testdata)?;
+    if !args.is_empty() {
+        scenarios.retain(|dir| {
+            args.iter()
+                .any(|a| dir.file_name().is_some_and(|n| n == a.as_str()))
+        });
+        if scenarios.is_empty() {
+            return Err(format!(
+                "no scenario named {} under {}",
+                args.join(", "),
+                testdata.display()
+            ));
+        }
+    }
+    for dir in &scenarios {
+        generate(dir)?;
+    }
+    Ok(())
+}
+
+fn scenario_dirs(testdata: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries =
+        fs::read_dir(testdata).map_err(|e| format!("cannot read {}: {e}", testdata.display()))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("shared.sql").is_file() || p.join("scenario.conf").is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// `key = value` lines of `scenario.conf` with their line numbers.
+fn settings(conf: &Path) -> Result<Vec<(usize, String, String)>, String> {
+    if !conf.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (n, line) in read(conf)?.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("{}:{}: expected `key = value`", conf.display(), n + 1))?;
+        out.push((n + 1, key.trim().to_owned(), value.trim().to_owned()));
+    }
+    Ok(out)
+}
+
+/// Parses `scenario.conf` into a script (SQL read from the folder, or `sql_from`).
+pub fn load_script(dir: &Path) -> Result<SplitBrainScript, String> {
+    let conf = dir.join("scenario.conf");
+    let settings = settings(&conf)?;
+    let sql_dir = settings
+        .iter()
+        .find(|(_, k, _)| k == "sql_from")
+        .map(|(_, _, v)| dir.join(v))
+        .unwrap_or_else(|| dir.to_owned());
+    let mut script = SplitBrainScript::new(
+        &read(&sql_dir.join("shared.sql"))?,
+        &read(&sql_dir.join("east.sql"))?,
+        &read(&sql_dir.join("west.sql"))?,
+        GtidLayout::SameDomain,
+    );
+    for (line_no, key, value) in &settings {
+        let at = || format!("{}:{line_no}", conf.display());
+        match (key.as_str(), value.as_str()) {
+            ("sql_from", _) => {}
+            ("layout", "same-domain") => script.layout = GtidLayout::SameDomain,
+            ("layout", "different-domains") => script.layout = GtidLayout::DifferentDomains,
+            ("log_bin_compress", "on") => script.log_bin_compress = true,
+            ("log_bin_compress", "off") => script.log_bin_compress = false,
+            ("server_arg", arg) if arg.starts_with("--") => {
+                script.extra_server_args.push(arg.to_owned())
+            }
+            _ => return Err(format!("{}: unknown setting `{key} = {value}`", at())),
+        }
+    }
+    Ok(script)
+}
+
+fn generate(dir: &Path) -> Result<(), String> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    eprintln!("xtask: generating scenario {name}");
+    let script = load_script(dir)?;
+    let brain = SplitBrain::run(&script).map_err(|e| format!("scenario {name}: {e}"))?;
+    let staging = dir.join(".gen-tmp");
+    let _ = fs::remove_dir_all(&staging);
+    brain
+        .export(&staging)
+        .map_err(|e| format!("scenario {name}: {e}"))?;
+    drop(brain);
+    for part in ["east", "west", "schema.sql"] {
+        let target = dir.join(part);
+        if target.is_dir() {
+            fs::remove_dir_all(&target)
+                .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
+        } else if target.exists() {
+            fs::remove_file(&target)
+                .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
+        }
+        fs::rename(staging.join(part), &target)
+            .map_err(|e| format!("cannot move {} into place: {e}", target.display()))?;
+    }
+    fs::remove_dir_all(&staging)
+        .map_err(|e| format!("cannot remove {}: {e}", staging.display()))?;
+    eprintln!("xtask: scenario {name} written to {}", dir.display());
+    Ok(())
+}

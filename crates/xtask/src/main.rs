@@ -1,0 +1,63 @@
+//! `cargo xtask <command>`: the project's automation, in Rust so that it runs
+//! wherever cargo does. See `cargo xtask help`.
+
+mod gen_testdata;
+mod test;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+Commands:
+  test           install MariaDB if missing (as root, via apt-get), then run formatting,
+                 clippy and every test, live-server tests included; fails if any live
+                 test was skipped or a test server was left behind
+  gen-testdata   regenerate the binlogs and schema of every scenario under testdata/
+                 from its SQL, against real MariaDB servers (`gen-testdata NAME...` for
+                 some of them)
+  help           this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test::run(&args[1..]),
+        Some("gen-testdata") => gen_testdata::run(&args[1..]),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of `crates/xtask`).
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| manifest.to_path_buf())
+}
+
+/// Runs a command, echoing it, and fails with its name when it fails.
+pub fn run_step(title: &str, cmd: &mut std::process::Command) -> Result<(), String> {
+    eprintln!("xtask: {title}: {cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{title}: cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{title} failed ({status})"))
+    }
+}

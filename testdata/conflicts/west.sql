@@ -1,0 +1,29 @@
+-- West: the promoted replica's writes after the failover.
+USE shop;
+
+-- W1: gets auto-increment id 7, as East's Gus did.
+INSERT INTO customers (email, name, city) VALUES ('ida@example.com', 'Ida', 'Nice');
+-- W2
+UPDATE stock SET qty = 7 WHERE sku = 'A001';
+-- W3
+UPDATE stock SET location = 'W2' WHERE sku = 'B002';
+-- W4
+DELETE FROM customers WHERE id = 2;
+-- W5
+UPDATE customers SET name = 'Catherine' WHERE id = 3;
+-- W6: identical to East's E6.
+UPDATE stock SET qty = 0 WHERE sku = 'C003';
+-- W7: identical to East's E7.
+DELETE FROM customers WHERE id = 4;
+-- W8: new customer 8 takes the email East gave to customer 6.
+INSERT INTO customers (email, name, city) VALUES ('hal@example.com', 'Hal', 'Graz');
+-- W9
+UPDATE stock SET qty = 45 WHERE sku = 'E005';
+-- W10: customer 5 leaves; West has no order of theirs, so the delete succeeds.
+DELETE FROM customers WHERE id = 5;
+-- W11: the user opens the refund ticket again; it gets id 3.
+INSERT INTO tickets (customer_id, subject, opened_at) VALUES (1, 'refund please', '2026-11-21 09:07:00');
+-- W12: a migration deployed on the new primary during the window.
+ALTER TABLE notes ADD COLUMN author VARCHAR(50) NULL;
+-- W13: a clean change only West made.
+UPDATE stock SET qty = 61 WHERE sku = 'F006';
