@@ -1,5 +1,6 @@
 //! Live tests of the test kit itself: every one starts real `mariadbd` processes.
 
+mod fixtures;
 mod lifecycle;
 mod split_brain;
 
