@@ -3,7 +3,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong while running a throwaway server.
 #[derive(Debug, thiserror::Error)]
 pub enum TestkitError {
-    #[error("cannot find the MariaDB program `{program}` (looked in PATH, /usr/sbin, /usr/local/sbin, /usr/libexec); install the `mariadb-server` package")]
+    #[error("cannot find the MariaDB program `{program}` (looked in $RECONCILE_MARIADB_BIN if set, else PATH, /usr/sbin, /usr/local/sbin, /usr/libexec); install the `mariadb-server` package")]
     ProgramMissing { program: &'static str },
 
     #[error("cannot create or use the server directory {path}: {source}")]

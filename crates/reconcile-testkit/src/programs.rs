@@ -32,13 +32,14 @@ impl Program {
     }
 }
 
-/// Directories searched after PATH: Debian puts `mariadbd` in /usr/sbin, which a
-/// non-root PATH often lacks. `RECONCILE_MARIADB_BIN` names one more directory, first.
+/// Where to look. `RECONCILE_MARIADB_BIN`, when set, is the only directory searched
+/// (to test another MariaDB build, or none). Otherwise PATH and then the directories
+/// Debian uses: it puts `mariadbd` in /usr/sbin, which a non-root PATH often lacks.
 fn search_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
     if let Some(dir) = std::env::var_os("RECONCILE_MARIADB_BIN") {
-        dirs.push(PathBuf::from(dir));
+        return vec![PathBuf::from(dir)];
     }
+    let mut dirs = Vec::new();
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));
     }

@@ -11,6 +11,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ensure_mariadb()?;
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    ensure_rust_components(&cargo)?;
     let before = leftover_servers();
 
     run_step(
@@ -82,6 +83,25 @@ fn pure_core_has_no_io_dependencies(cargo: &str, root: &Path) -> Result<(), Stri
         }
     }
     Ok(())
+}
+
+/// A minimal rustup profile lacks rustfmt and clippy; add them when rustup is there.
+fn ensure_rust_components(cargo: &str) -> Result<(), String> {
+    let works = |tool: &str| {
+        Command::new(cargo)
+            .args([tool, "--version"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if works("fmt") && works("clippy") {
+        return Ok(());
+    }
+    run_step(
+        "rustup component add rustfmt clippy",
+        Command::new("rustup").args(["component", "add", "rustfmt", "clippy"]),
+    )
+    .map_err(|e| format!("{e}; install the rustfmt and clippy components of your Rust toolchain"))
 }
 
 /// Installs MariaDB with apt-get when `mariadbd` is missing and we are root;

@@ -1,6 +1,7 @@
 //! Live tests of the test kit itself: every one starts real `mariadbd` processes.
 
 mod fixtures;
+mod gating;
 mod lifecycle;
 mod split_brain;
 
