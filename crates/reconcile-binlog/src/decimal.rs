@@ -101,7 +101,7 @@ pub(crate) fn decode_decimal_bytes(raw: &[u8], precision: u8, scale: u8) -> Opti
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     /// Encoder used only to build test bytes (mirror of the format).

@@ -381,7 +381,16 @@ pub fn decode_event<'a>(
             }
         }
         et::QUERY | et::EXECUTE_LOAD_QUERY => Event::Query(decode_query(&mut c, fde, t)?),
-        et::XID => Event::Xid(c.u64()?),
+        et::XID => {
+            let xid = c.u64()?;
+            if !c.is_empty() {
+                return Err(c.err(format!(
+                    "XID event has {} unexpected trailing bytes",
+                    c.remaining()
+                )));
+            }
+            Event::Xid(xid)
+        }
         et::TABLE_MAP => {
             let id = c.uint_le(table_id_len(fde, t))?;
             let rest_at = c.abs_pos();
@@ -679,7 +688,7 @@ pub(crate) fn inflate_payload(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     #[test]

@@ -427,7 +427,7 @@ pub(crate) fn decode_mariadb_gtid_list(c: &mut Cursor<'_>) -> DResult<Vec<Gtid>>
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     #[test]

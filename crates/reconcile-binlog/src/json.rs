@@ -153,7 +153,7 @@ fn decode_container(
             .get(at)
             .ok_or_else(|| err(base + at, "truncated JSON entry"))?;
         let inline = match t {
-            4 | 5 | 6 => true,
+            4..=6 => true,
             7 | 8 => large,
             _ => false,
         };
@@ -552,7 +552,7 @@ pub(crate) fn to_value(node: &JsonNode) -> Value {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     /// Minimal encoder of small objects/arrays for tests.
@@ -586,7 +586,7 @@ pub(crate) mod tests {
         for v in values {
             let t = v[0];
             value_entries.push(t);
-            if matches!(t, 4 | 5 | 6) {
+            if matches!(t, 4..=6) {
                 let mut inl = v[1..].to_vec();
                 inl.resize(2, 0);
                 value_entries.extend_from_slice(&inl);

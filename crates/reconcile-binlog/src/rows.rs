@@ -506,7 +506,7 @@ pub(crate) fn decode_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResu
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn col(t: ColumnType) -> ColumnDescription {

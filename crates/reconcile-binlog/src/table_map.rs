@@ -459,11 +459,14 @@ fn decode_optional_metadata(c: &mut Cursor<'_>, d: &mut TableDescription) -> DRe
         match t {
             // SIGNEDNESS: one bit per numeric column, most significant first
             1 => {
-                let mut k = 0usize;
-                for col in d.columns.iter_mut().filter(|x| x.column_type.is_numeric()) {
+                for (k, col) in d
+                    .columns
+                    .iter_mut()
+                    .filter(|x| x.column_type.is_numeric())
+                    .enumerate()
+                {
                     let byte = body.get(k / 8).copied().unwrap_or(0);
                     col.unsigned = Some(byte & (0x80 >> (k % 8)) != 0);
-                    k += 1;
                 }
             }
             // DEFAULT_CHARSET / ENUM_AND_SET_DEFAULT_CHARSET

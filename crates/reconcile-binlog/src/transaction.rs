@@ -252,6 +252,7 @@ struct Assembler {
     cur: Option<Builder>,
     out: VecDeque<ReadItem>,
     files: Vec<FileFacts>,
+    events: u64,
 }
 
 fn classify(text: &str) -> StatementKind {
@@ -297,6 +298,7 @@ impl Assembler {
             cur: None,
             out: VecDeque::new(),
             files: Vec::new(),
+            events: 0,
         }
     }
 
@@ -383,6 +385,7 @@ impl Assembler {
 
     /// Handles one raw event from the source (with checksum).
     fn raw_event(&mut self, bytes: &[u8], offset: u64) -> Result<(), Error> {
+        self.events += 1;
         let header = EventHeader::parse(bytes).map_err(|e| self.decode_err(offset, 0, e))?;
         let t = header.type_code;
         if t == event_type::FORMAT_DESCRIPTION {
@@ -814,6 +817,12 @@ impl<S: EventSource> BinlogReader<S> {
     /// Facts of the files read so far (the last one may still be in progress).
     pub fn files(&self) -> &[FileFacts] {
         &self.asm.files
+    }
+
+    /// Number of events read from the source so far (events embedded in a
+    /// TRANSACTION_PAYLOAD are not counted).
+    pub fn events_read(&self) -> u64 {
+        self.asm.events
     }
 
     /// The format description in force, if any.

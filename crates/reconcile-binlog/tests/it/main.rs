@@ -1,4 +1,5 @@
-//! Integration tests against the real binlog corpus and generated fixtures.
+//! Integration tests: the real binlog corpus, oracles, generated fixtures,
+//! and robustness against truncated and corrupted input.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,3 +9,7 @@
 
 mod common;
 mod corpus;
+mod fixtures;
+mod mysql_features;
+mod oracle;
+mod robustness;
