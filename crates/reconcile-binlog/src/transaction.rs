@@ -1,0 +1,912 @@
+//! Transaction model and assembly: turns decoded events into
+//! [`Transaction`]s, the unit a diff engine consumes.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DecodeError, Diagnostic, DiagnosticKind, Error};
+use crate::event::{
+    decode_event, event_type, inflate_mariadb_event, inflate_payload, ChecksumAlg, Event,
+    EventHeader, Flavor, FormatDescription, HEADER_LEN, LOG_EVENT_BINLOG_IN_USE_F,
+    LOG_EVENT_IGNORABLE_F,
+};
+use crate::gtid::{mariadb_flags, Gtid, GtidSet};
+use crate::rows::{decode_rows, Row, RowImage, RowOp, STMT_END_F};
+use crate::source::{EventSource, FileSource, SourceItem};
+use crate::table_map::{decode_table_map, TableDescription};
+
+/// Where a transaction lies in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SourcePosition {
+    /// File name as given to the source.
+    pub file: String,
+    /// Offset of the first event (GTID or BEGIN).
+    pub start: u64,
+    /// Offset just past the last event (XID or COMMIT).
+    pub end: u64,
+}
+
+/// One changed row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowChange {
+    /// Index of the table's description in [`Transaction::tables`].
+    pub table_index: usize,
+    /// Database name.
+    pub schema: String,
+    /// Table name.
+    pub table: String,
+    /// Operation.
+    pub op: RowOp,
+    /// Before image (UPDATE, DELETE).
+    pub before: Option<Row>,
+    /// After image (INSERT, UPDATE).
+    pub after: Option<Row>,
+    /// Which columns the images carry.
+    pub image: RowImage,
+}
+
+/// What kind of statement a [`Statement`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StatementKind {
+    /// CREATE / ALTER / DROP / RENAME / TRUNCATE / GRANT / REVOKE ...
+    Ddl,
+    /// Statement-format INSERT / UPDATE / DELETE / REPLACE / LOAD DATA: the
+    /// changes are NOT available as rows.
+    Dml,
+    /// XA START / END / PREPARE / COMMIT / ROLLBACK.
+    Xa,
+    /// ROLLBACK (the rows before it touched non-transactional tables).
+    Rollback,
+    /// SAVEPOINT / ROLLBACK TO SAVEPOINT.
+    Savepoint,
+    /// ROWS_QUERY / ANNOTATE_ROWS: the SQL that produced the following rows.
+    RowsQuery,
+    /// Anything else.
+    Other,
+}
+
+/// A statement logged in the transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// SQL text (lossy UTF-8).
+    pub text: String,
+    /// Default database of the session, when known and not empty.
+    pub schema: Option<String>,
+    /// Classification.
+    pub kind: StatementKind,
+}
+
+/// A committed transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// GTID, `None` for anonymous transactions and binlogs without GTIDs.
+    pub gtid: Option<Gtid>,
+    /// Server id from the first event's header.
+    pub server_id: u32,
+    /// Timestamp (seconds) from the first event's header.
+    pub timestamp: u32,
+    /// Position in the file.
+    pub position: SourcePosition,
+    /// Descriptions of the tables the changes refer to (by index).
+    pub tables: Vec<Arc<TableDescription>>,
+    /// Row changes in binlog order.
+    pub changes: Vec<RowChange>,
+    /// Statements (DDL, statement-format DML, originating SQL).
+    pub statements: Vec<Statement>,
+}
+
+impl Transaction {
+    /// The table description of a change.
+    pub fn table_of(&self, change: &RowChange) -> Option<&TableDescription> {
+        self.tables.get(change.table_index).map(|t| t.as_ref())
+    }
+}
+
+/// Facts about one binlog file, needed e.g. to compute GTID sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    /// File name.
+    pub file: String,
+    /// Server flavor.
+    pub flavor: Option<Flavor>,
+    /// Server version from the (first) FORMAT_DESCRIPTION.
+    pub server_version: Option<String>,
+    /// Checksum algorithm.
+    pub checksum: Option<ChecksumAlg>,
+    /// The FORMAT_DESCRIPTION carried the in-use flag (file not closed).
+    pub in_use: bool,
+    /// MySQL PREVIOUS_GTIDS: GTIDs executed before this file.
+    pub previous_gtids: Option<GtidSet>,
+    /// MariaDB GTID_LIST: last GTID per domain before this file.
+    pub gtid_list: Option<Vec<Gtid>>,
+    /// MariaDB BINLOG_CHECKPOINT file names.
+    pub checkpoints: Vec<String>,
+    /// File named by a ROTATE at the end, if any.
+    pub rotate_to: Option<String>,
+}
+
+/// What to do on a checksum mismatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumPolicy {
+    /// Fail with [`Error::ChecksumMismatch`] (default).
+    Error,
+    /// Report a [`Diagnostic`] and go on.
+    Warn,
+    /// Do not verify.
+    Skip,
+}
+
+/// Predicate `(schema, table) -> wanted` for row events.
+pub type TableFilter = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
+/// Reader settings.
+#[derive(Clone)]
+pub struct ReaderOptions {
+    /// Checksum verification policy.
+    pub verify_checksums: ChecksumPolicy,
+    /// Row events of tables the filter rejects are skipped without decoding.
+    pub table_filter: Option<TableFilter>,
+    /// Upper bound for decompressed TRANSACTION_PAYLOAD / MariaDB compressed
+    /// events (default 1 GiB).
+    pub max_inflated_size: usize,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        ReaderOptions {
+            verify_checksums: ChecksumPolicy::Error,
+            table_filter: None,
+            max_inflated_size: 1 << 30,
+        }
+    }
+}
+
+impl std::fmt::Debug for ReaderOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReaderOptions")
+            .field("verify_checksums", &self.verify_checksums)
+            .field("table_filter", &self.table_filter.is_some())
+            .field("max_inflated_size", &self.max_inflated_size)
+            .finish()
+    }
+}
+
+impl ReaderOptions {
+    /// Sets a table filter.
+    pub fn with_table_filter(
+        mut self,
+        f: impl Fn(&str, &str) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.table_filter = Some(Arc::new(f));
+        self
+    }
+}
+
+/// One item of the reader's output stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadItem {
+    /// A committed transaction.
+    Transaction(Transaction),
+    /// A non-fatal finding (incident, unknown event, file still being written ...).
+    Diagnostic(Diagnostic),
+}
+
+struct Builder {
+    gtid: Option<Gtid>,
+    server_id: u32,
+    timestamp: u32,
+    start: u64,
+    end: u64,
+    /// Inside BEGIN ... COMMIT (or a MariaDB non-standalone GTID group).
+    began: bool,
+    /// Started by a rows event without BEGIN; ends at STMT_END_F.
+    implicit: bool,
+    tables: Vec<Arc<TableDescription>>,
+    changes: Vec<RowChange>,
+    statements: Vec<Statement>,
+}
+
+impl Builder {
+    fn new(gtid: Option<Gtid>, h: &EventHeader, offset: u64) -> Self {
+        Builder {
+            gtid,
+            server_id: h.server_id,
+            timestamp: h.timestamp,
+            start: offset,
+            end: offset,
+            began: false,
+            implicit: false,
+            tables: Vec::new(),
+            changes: Vec::new(),
+            statements: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.statements.is_empty()
+    }
+
+    fn table_index(&mut self, t: &Arc<TableDescription>) -> usize {
+        if let Some(i) = self.tables.iter().position(|x| Arc::ptr_eq(x, t)) {
+            return i;
+        }
+        self.tables.push(Arc::clone(t));
+        self.tables.len() - 1
+    }
+}
+
+struct CachedTable {
+    raw: Vec<u8>,
+    desc: Arc<TableDescription>,
+    wanted: bool,
+}
+
+/// Assembly state, independent of where the events come from.
+struct Assembler {
+    opts: ReaderOptions,
+    file: String,
+    fde: Option<FormatDescription>,
+    tables: HashMap<u64, CachedTable>,
+    cur: Option<Builder>,
+    out: VecDeque<ReadItem>,
+    files: Vec<FileFacts>,
+    events: u64,
+}
+
+fn classify(text: &str) -> StatementKind {
+    let mut t = text.trim_start();
+    // skip leading /* ... */ comments
+    while let Some(rest) = t.strip_prefix("/*") {
+        match rest.find("*/") {
+            Some(i) => t = rest.get(i + 2..).unwrap_or("").trim_start(),
+            None => break,
+        }
+    }
+    let word: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match word.as_str() {
+        "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "GRANT" | "REVOKE" | "ANALYZE"
+        | "OPTIMIZE" | "REPAIR" | "FLUSH" => StatementKind::Ddl,
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "LOAD" => StatementKind::Dml,
+        "XA" => StatementKind::Xa,
+        "SAVEPOINT" => StatementKind::Savepoint,
+        "ROLLBACK" if t.to_ascii_uppercase().contains(" TO ") => StatementKind::Savepoint,
+        "ROLLBACK" => StatementKind::Rollback,
+        _ => StatementKind::Other,
+    }
+}
+
+fn is_word(text: &str, w: &str) -> bool {
+    text.trim()
+        .trim_end_matches(';')
+        .trim()
+        .eq_ignore_ascii_case(w)
+}
+
+impl Assembler {
+    fn new(opts: ReaderOptions) -> Self {
+        Assembler {
+            opts,
+            file: String::new(),
+            fde: None,
+            tables: HashMap::new(),
+            cur: None,
+            out: VecDeque::new(),
+            files: Vec::new(),
+            events: 0,
+        }
+    }
+
+    fn diag(&mut self, offset: u64, kind: DiagnosticKind, message: String) {
+        tracing::debug!(file = %self.file, offset, %message, "binlog diagnostic");
+        self.out.push_back(ReadItem::Diagnostic(Diagnostic {
+            file: self.file.clone(),
+            offset,
+            kind,
+            message,
+        }));
+    }
+
+    fn facts(&mut self) -> Option<&mut FileFacts> {
+        self.files.last_mut()
+    }
+
+    fn drop_open(&mut self, offset: u64, why: &str) {
+        if let Some(b) = self.cur.take() {
+            if !b.is_empty() {
+                self.diag(
+                    offset,
+                    DiagnosticKind::UnterminatedTransaction,
+                    format!(
+                        "transaction starting at offset {} ({}) has no commit {why}; its {} row changes and {} statements are dropped",
+                        b.start,
+                        b.gtid.as_ref().map(|g| g.to_string()).unwrap_or_else(|| "no GTID".into()),
+                        b.changes.len(),
+                        b.statements.len()
+                    ),
+                );
+            }
+        }
+    }
+
+    fn finish(&mut self, end: u64) {
+        if let Some(b) = self.cur.take() {
+            self.out.push_back(ReadItem::Transaction(Transaction {
+                gtid: b.gtid,
+                server_id: b.server_id,
+                timestamp: b.timestamp,
+                position: SourcePosition {
+                    file: self.file.clone(),
+                    start: b.start,
+                    end: end.max(b.end),
+                },
+                tables: b.tables,
+                changes: b.changes,
+                statements: b.statements,
+            }));
+        }
+    }
+
+    fn start_file(&mut self, name: &str) {
+        self.drop_open(0, "before the end of the previous file");
+        self.file = name.to_string();
+        self.fde = None;
+        self.tables.clear();
+        self.files.push(FileFacts {
+            file: name.to_string(),
+            flavor: None,
+            server_version: None,
+            checksum: None,
+            in_use: false,
+            previous_gtids: None,
+            gtid_list: None,
+            checkpoints: Vec::new(),
+            rotate_to: None,
+        });
+    }
+
+    fn end_input(&mut self) {
+        self.drop_open(0, "at the end of the input");
+    }
+
+    fn decode_err(&self, offset: u64, event_type: u8, source: DecodeError) -> Error {
+        Error::Decode {
+            file: self.file.clone(),
+            offset,
+            event_type,
+            source,
+        }
+    }
+
+    /// Handles one raw event from the source (with checksum).
+    fn raw_event(&mut self, bytes: &[u8], offset: u64) -> Result<(), Error> {
+        self.events += 1;
+        let header = EventHeader::parse(bytes).map_err(|e| self.decode_err(offset, 0, e))?;
+        let t = header.type_code;
+        if t == event_type::FORMAT_DESCRIPTION {
+            let fde =
+                FormatDescription::decode(bytes).map_err(|e| self.decode_err(offset, t, e))?;
+            if fde.checksum == ChecksumAlg::Crc32 {
+                self.verify_fde_crc(bytes, offset)?;
+            }
+            if let Some(f) = self.files.last_mut() {
+                if f.server_version.is_none() {
+                    f.server_version = Some(fde.server_version.clone());
+                    f.flavor = Some(fde.flavor);
+                    f.checksum = Some(fde.checksum);
+                    f.in_use = header.flags & LOG_EVENT_BINLOG_IN_USE_F != 0;
+                }
+            }
+            self.fde = Some(fde);
+            return Ok(());
+        }
+        let Some(crc_len) = self.fde.as_ref().map(|f| f.checksum_len()) else {
+            return Err(Error::NoFormatDescription {
+                file: self.file.clone(),
+                offset,
+                event_type: t,
+            });
+        };
+        let body_len = bytes.len().saturating_sub(crc_len);
+        if body_len < HEADER_LEN {
+            return Err(self.decode_err(
+                offset,
+                t,
+                DecodeError::new(0, format!("event of {} bytes is too short", bytes.len())),
+            ));
+        }
+        if crc_len == 4 && self.opts.verify_checksums != ChecksumPolicy::Skip {
+            let (data, tail) = bytes.split_at(body_len);
+            let stored = u32::from_le_bytes(tail.try_into().unwrap_or([0; 4]));
+            let computed = crc32fast::hash(data);
+            if stored != computed {
+                self.checksum_mismatch(offset, t, stored, computed)?;
+            }
+        }
+        let event = bytes.get(..body_len).unwrap_or(bytes);
+        if (event_type::MARIA_QUERY_COMPRESSED..=event_type::MARIA_DELETE_ROWS_COMPRESSED)
+            .contains(&t)
+        {
+            let inflated = match self.fde.as_ref() {
+                Some(fde) => inflate_mariadb_event(event, fde, self.opts.max_inflated_size)
+                    .map_err(|e| self.decode_err(offset, t, e))?,
+                None => return Ok(()),
+            };
+            return self.event(&inflated, offset, offset + bytes.len() as u64, 0);
+        }
+        self.event(event, offset, offset + bytes.len() as u64, 0)
+    }
+
+    fn verify_fde_crc(&mut self, bytes: &[u8], offset: u64) -> Result<(), Error> {
+        if self.opts.verify_checksums == ChecksumPolicy::Skip || bytes.len() < HEADER_LEN + 4 {
+            return Ok(());
+        }
+        let (data, tail) = bytes.split_at(bytes.len() - 4);
+        let stored = u32::from_le_bytes(tail.try_into().unwrap_or([0; 4]));
+        let computed = crc32fast::hash(data);
+        if stored == computed {
+            return Ok(());
+        }
+        // the server computes the FDE checksum before it sets the in-use flag
+        let mut cleared = data.to_vec();
+        if let Some(f) = cleared.get_mut(17) {
+            *f &= !(LOG_EVENT_BINLOG_IN_USE_F as u8);
+        }
+        if crc32fast::hash(&cleared) == stored {
+            return Ok(());
+        }
+        self.checksum_mismatch(offset, event_type::FORMAT_DESCRIPTION, stored, computed)
+    }
+
+    fn checksum_mismatch(
+        &mut self,
+        offset: u64,
+        t: u8,
+        stored: u32,
+        computed: u32,
+    ) -> Result<(), Error> {
+        match self.opts.verify_checksums {
+            ChecksumPolicy::Error => Err(Error::ChecksumMismatch {
+                file: self.file.clone(),
+                offset,
+                event_type: t,
+                stored,
+                computed,
+            }),
+            _ => {
+                self.diag(
+                    offset,
+                    DiagnosticKind::ChecksumMismatch { stored, computed },
+                    format!("checksum mismatch in event type 0x{t:02x}: stored {stored:08x}, computed {computed:08x}"),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Handles one event without checksum. `depth` > 0 inside a payload.
+    fn event(&mut self, event: &[u8], offset: u64, end: u64, depth: u8) -> Result<(), Error> {
+        let header = EventHeader::parse(event).map_err(|e| self.decode_err(offset, 0, e))?;
+        let t = header.type_code;
+        let fde = self.fde.as_ref().ok_or(Error::NoFormatDescription {
+            file: self.file.clone(),
+            offset,
+            event_type: t,
+        })?;
+        let ev = decode_event(event, fde).map_err(|e| self.decode_err(offset, t, e))?;
+        match ev {
+            Event::FormatDescription(f) => self.fde = Some(f),
+            Event::Rotate { next_file, .. } => {
+                // fake rotates (timestamp 0) at the start of relay logs name the source's file
+                if header.timestamp != 0 || header.log_pos != 0 {
+                    if let Some(f) = self.facts() {
+                        f.rotate_to = Some(next_file);
+                    }
+                }
+            }
+            Event::MysqlGtid(g) => {
+                self.drop_open(offset, "before the next GTID");
+                self.cur = Some(Builder::new(g.gtid, &header, offset));
+            }
+            Event::MariadbGtid(g) => {
+                self.drop_open(offset, "before the next GTID");
+                let mut b = Builder::new(Some(g.gtid), &header, offset);
+                b.began = g.flags & mariadb_flags::STANDALONE == 0;
+                self.cur = Some(b);
+            }
+            Event::Query(q) => self.query(q, &header, offset, end),
+            Event::Xid(_) => {
+                if self.cur.is_some() {
+                    self.finish(end);
+                }
+            }
+            Event::XaPrepare { .. } => {
+                if let Some(b) = self.cur.as_mut() {
+                    b.statements.push(Statement {
+                        text: "XA PREPARE".into(),
+                        schema: None,
+                        kind: StatementKind::Xa,
+                    });
+                    self.finish(end);
+                }
+            }
+            Event::TableMap {
+                table_id,
+                rest,
+                rest_at,
+            } => {
+                if let Some(c) = self.tables.get(&table_id) {
+                    if c.raw == rest {
+                        return Ok(());
+                    }
+                }
+                let desc = decode_table_map(table_id, rest, rest_at).map_err(|e| self.decode_err(offset, t, e))?;
+                let wanted = match &self.opts.table_filter {
+                    Some(f) => f(&desc.schema, &desc.table),
+                    None => true,
+                };
+                self.tables.insert(
+                    table_id,
+                    CachedTable {
+                        raw: rest.to_vec(),
+                        desc: Arc::new(desc),
+                        wanted,
+                    },
+                );
+            }
+            Event::Rows(raw) => {
+                let Some(cached) = self.tables.get(&raw.table_id) else {
+                    self.diag(
+                        offset,
+                        DiagnosticKind::UnknownTableId {
+                            table_id: raw.table_id,
+                        },
+                        format!("rows event for table id {} without a TABLE_MAP; skipped", raw.table_id),
+                    );
+                    return Ok(());
+                };
+                let wanted = cached.wanted;
+                let desc = Arc::clone(&cached.desc);
+                if self.cur.is_none() {
+                    let mut b = Builder::new(None, &header, offset);
+                    b.began = true;
+                    b.implicit = true;
+                    self.cur = Some(b);
+                }
+                if wanted {
+                    let rows = decode_rows(&raw, &desc).map_err(|e| self.decode_err(offset, t, e))?;
+                    if let Some(b) = self.cur.as_mut() {
+                        let idx = b.table_index(&desc);
+                        for r in rows {
+                            b.changes.push(RowChange {
+                                table_index: idx,
+                                schema: desc.schema.clone(),
+                                table: desc.table.clone(),
+                                op: raw.op,
+                                before: r.before,
+                                after: r.after,
+                                image: r.image,
+                            });
+                        }
+                    }
+                }
+                if let Some(b) = self.cur.as_mut() {
+                    b.end = end;
+                    if b.implicit && raw.flags & STMT_END_F != 0 {
+                        self.finish(end);
+                    }
+                }
+            }
+            Event::RowsQuery(text) => {
+                if self.cur.is_none() {
+                    let mut b = Builder::new(None, &header, offset);
+                    b.began = true;
+                    b.implicit = true;
+                    self.cur = Some(b);
+                }
+                if let Some(b) = self.cur.as_mut() {
+                    b.statements.push(Statement {
+                        text,
+                        schema: None,
+                        kind: StatementKind::RowsQuery,
+                    });
+                }
+            }
+            Event::PreviousGtids(set) => {
+                if let Some(f) = self.facts() {
+                    f.previous_gtids = Some(set);
+                }
+            }
+            Event::MariadbGtidList(list) => {
+                if let Some(f) = self.facts() {
+                    if f.gtid_list.is_none() {
+                        f.gtid_list = Some(list);
+                    }
+                }
+            }
+            Event::BinlogCheckpoint(name) => {
+                if let Some(f) = self.facts() {
+                    f.checkpoints.push(name);
+                }
+            }
+            Event::TransactionPayload {
+                compression,
+                uncompressed_size,
+                payload,
+            } => {
+                if depth > 0 {
+                    return Err(self.decode_err(offset, t, DecodeError::new(0, "nested TRANSACTION_PAYLOAD")));
+                }
+                let data = inflate_payload(compression, payload, uncompressed_size, self.opts.max_inflated_size)
+                    .map_err(|e| self.decode_err(offset, t, DecodeError::new(HEADER_LEN, e)))?;
+                self.payload_events(&data, offset, end)?;
+            }
+            Event::Incident { incident, message } => self.diag(
+                offset,
+                DiagnosticKind::Incident {
+                    incident,
+                    message: message.clone(),
+                },
+                format!("INCIDENT {incident}: {message}; the binlog may be missing changes"),
+            ),
+            Event::StartEncryption => {
+                return Err(Error::Encrypted {
+                    file: self.file.clone(),
+                    offset,
+                })
+            }
+            Event::Other { type_code } => {
+                tracing::debug!(file = %self.file, offset, type_code, "event needs no action");
+            }
+            Event::Undecoded { type_code } => self.diag(
+                offset,
+                DiagnosticKind::UndecodedEvent { event_type: type_code },
+                format!("event type 0x{type_code:02x} (old LOAD DATA / v3) is not decoded; changes may be missing"),
+            ),
+            Event::Unknown { type_code } => {
+                if header.flags & LOG_EVENT_IGNORABLE_F != 0 {
+                    tracing::debug!(file = %self.file, offset, type_code, "skipping unknown ignorable event");
+                } else {
+                    self.diag(
+                        offset,
+                        DiagnosticKind::UnknownEvent { event_type: type_code },
+                        format!("unknown event type 0x{type_code:02x} skipped"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn payload_events(&mut self, data: &[u8], offset: u64, end: u64) -> Result<(), Error> {
+        let mut pos = 0usize;
+        while pos < data.len() {
+            let rest = data.get(pos..).unwrap_or(&[]);
+            let h = EventHeader::parse(rest).map_err(|e| {
+                self.decode_err(
+                    offset,
+                    event_type::TRANSACTION_PAYLOAD,
+                    DecodeError::new(pos, format!("embedded event: {}", e.reason)),
+                )
+            })?;
+            let size = h.event_size as usize;
+            let inner = rest
+                .get(..size)
+                .filter(|_| size >= HEADER_LEN)
+                .ok_or_else(|| {
+                    self.decode_err(
+                        offset,
+                        event_type::TRANSACTION_PAYLOAD,
+                        DecodeError::new(
+                            pos,
+                            format!("embedded event of {size} bytes does not fit the payload"),
+                        ),
+                    )
+                })?;
+            // embedded events carry no checksum of their own
+            self.event(inner, offset, end, 1)?;
+            pos += size;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, q: crate::event::QueryEvent, header: &EventHeader, offset: u64, end: u64) {
+        let text = q.query;
+        let schema = if q.schema.is_empty() {
+            None
+        } else {
+            Some(q.schema)
+        };
+        if is_word(&text, "BEGIN") {
+            match self.cur.as_mut() {
+                Some(b) if !b.began => b.began = true,
+                Some(_) => {
+                    self.drop_open(offset, "before the next BEGIN");
+                    let mut b = Builder::new(None, header, offset);
+                    b.began = true;
+                    self.cur = Some(b);
+                }
+                None => {
+                    let mut b = Builder::new(None, header, offset);
+                    b.began = true;
+                    self.cur = Some(b);
+                }
+            }
+            return;
+        }
+        if is_word(&text, "COMMIT") {
+            if self.cur.is_some() {
+                self.finish(end);
+            }
+            return;
+        }
+        let kind = classify(&text);
+        let upper_start: String = text
+            .trim_start()
+            .chars()
+            .take(12)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let stmt = Statement { text, schema, kind };
+        if kind == StatementKind::Xa && upper_start.starts_with("XA START") {
+            if self.cur.as_ref().is_some_and(|b| b.began) {
+                self.drop_open(offset, "before XA START");
+            }
+            let b = self
+                .cur
+                .get_or_insert_with(|| Builder::new(None, header, offset));
+            b.began = true;
+            b.statements.push(stmt);
+            return;
+        }
+        match self.cur.as_mut() {
+            Some(b) if b.began => {
+                b.statements.push(stmt);
+                b.end = end;
+                if kind == StatementKind::Rollback {
+                    self.finish(end);
+                }
+            }
+            Some(b) => {
+                // GTID followed by a single statement (DDL, MariaDB standalone)
+                b.statements.push(stmt);
+                self.finish(end);
+            }
+            None => {
+                let mut b = Builder::new(None, header, offset);
+                b.statements.push(stmt);
+                self.cur = Some(b);
+                self.finish(end);
+            }
+        }
+    }
+}
+
+/// Reads binlog events from an [`EventSource`] and yields transactions and
+/// diagnostics. After an error the iterator ends.
+pub struct BinlogReader<S: EventSource = FileSource> {
+    source: S,
+    asm: Assembler,
+    finished: bool,
+}
+
+impl<S: EventSource> std::fmt::Debug for BinlogReader<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BinlogReader")
+            .field("file", &self.asm.file)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+impl<S: EventSource> BinlogReader<S> {
+    /// A reader over any event source.
+    pub fn new(source: S, opts: ReaderOptions) -> Self {
+        BinlogReader {
+            source,
+            asm: Assembler::new(opts),
+            finished: false,
+        }
+    }
+
+    /// Facts of the files read so far (the last one may still be in progress).
+    pub fn files(&self) -> &[FileFacts] {
+        &self.asm.files
+    }
+
+    /// Number of events read from the source so far (events embedded in a
+    /// TRANSACTION_PAYLOAD are not counted).
+    pub fn events_read(&self) -> u64 {
+        self.asm.events
+    }
+
+    /// The format description in force, if any.
+    pub fn format_description(&self) -> Option<&FormatDescription> {
+        self.asm.fde.as_ref()
+    }
+
+    fn step(&mut self) -> Result<bool, Error> {
+        match self.source.next_item()? {
+            None => {
+                self.asm.end_input();
+                Ok(false)
+            }
+            Some(SourceItem::FileStart { file }) => {
+                let name = file.to_string();
+                self.asm.start_file(&name);
+                Ok(true)
+            }
+            Some(SourceItem::Diagnostic(d)) => {
+                self.asm.out.push_back(ReadItem::Diagnostic(d));
+                Ok(true)
+            }
+            Some(SourceItem::Event { bytes, offset }) => {
+                self.asm.raw_event(bytes, offset)?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+impl BinlogReader<FileSource> {
+    /// Reads one file.
+    pub fn open(path: impl Into<std::path::PathBuf>, opts: ReaderOptions) -> Self {
+        Self::new(FileSource::open(path), opts)
+    }
+
+    /// Reads a directory of binlogs (see [`FileSource::from_dir`]).
+    pub fn open_dir(dir: impl AsRef<std::path::Path>, opts: ReaderOptions) -> Result<Self, Error> {
+        Ok(Self::new(FileSource::from_dir(dir)?, opts))
+    }
+}
+
+impl<S: EventSource> Iterator for BinlogReader<S> {
+    type Item = Result<ReadItem, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.asm.out.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.finished {
+                return None;
+            }
+            match self.step() {
+                Ok(true) => {}
+                Ok(false) => self.finished = true,
+                Err(e) => {
+                    self.finished = true;
+                    self.asm.out.clear();
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_classification() {
+        assert_eq!(classify("CREATE TABLE t (a int)"), StatementKind::Ddl);
+        assert_eq!(
+            classify("/* x */ insert into t values (1)"),
+            StatementKind::Dml
+        );
+        assert_eq!(classify("XA START 'x'"), StatementKind::Xa);
+        assert_eq!(
+            classify("ROLLBACK TO SAVEPOINT a"),
+            StatementKind::Savepoint
+        );
+        assert_eq!(classify("ROLLBACK"), StatementKind::Rollback);
+        assert_eq!(classify("SET @a=1"), StatementKind::Other);
+        assert!(is_word(" begin ", "BEGIN"));
+    }
+}
