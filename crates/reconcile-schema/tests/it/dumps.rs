@@ -128,6 +128,15 @@ fn large_dump() {
     assert_eq!(updated.collation, None);
 }
 
+/// (name, type, unsigned, charset, collation)
+type Expected = (
+    &'static str,
+    &'static str,
+    bool,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 #[test]
 fn all_types() {
     for text in [TYPES, TYPES_COMPRESSED] {
@@ -139,7 +148,7 @@ fn all_types() {
             assert_eq!(c.position, i);
         }
         // (name, type, unsigned, charset, collation)
-        let expected: &[(&str, &str, bool, Option<&str>, Option<&str>)] = &[
+        let expected: &[Expected] = &[
             ("id", "int", true, None, None),
             ("c_tinyint", "tinyint", false, None, None),
             ("c_tinyint_u", "tinyint", true, None, None),
