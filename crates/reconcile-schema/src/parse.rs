@@ -908,9 +908,7 @@ fn rewrite_create_table(tokens: Vec<TokenWithSpan>) -> Rewritten {
             continue;
         }
         let up = word_upper(&t);
-        let next_sig = |iter: &mut std::iter::Peekable<std::vec::IntoIter<TokenWithSpan>>| {
-            iter.peek().map(|n| n.token.clone())
-        };
+
         match (depth, up.as_deref()) {
             (1, Some("ZEROFILL")) if !is_key_element(&element_first) => {
                 if let Some(n) = &element_name {
@@ -926,7 +924,6 @@ fn rewrite_create_table(tokens: Vec<TokenWithSpan>) -> Rewritten {
                 out.push(make_word("STORED", &t));
             }
             (1, Some("CHARSET")) if !is_key_element(&element_first) => {
-                let _ = next_sig(&mut iter);
                 out.push(make_word("CHARACTER", &t));
                 out.push(TokenWithSpan::new(
                     Token::Whitespace(Whitespace::Space),
@@ -1228,13 +1225,11 @@ fn convert_column(
             .or_else(|| national.then(|| "utf8mb3".to_string()));
         let effective = match (&own_collation, &charset) {
             (Some(c), _) => Some(c.clone()),
-            (None, Some(cs)) if table.default_charset.as_deref() != Some(cs.as_str()) => {
-                collation::default_collation(cs, flavor).map(str::to_string)
-            }
-            (None, Some(cs)) => table
-                .default_collation
-                .clone()
-                .or_else(|| collation::default_collation(cs, flavor).map(str::to_string)),
+            // `CHARACTER SET x` without `COLLATE` means x's default collation, even
+            // when the table's collation is another one of x (MySQL and MariaDB).
+            (None, Some(cs)) => collation::default_collation(cs, flavor)
+                .map(str::to_string)
+                .or_else(|| table.default_collation.clone()),
             (None, None) => table.default_collation.clone(),
         };
         let charset = charset

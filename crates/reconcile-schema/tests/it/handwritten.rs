@@ -437,3 +437,21 @@ fn unknown_table_options_fall_back() {
     assert_eq!(t.columns[1].collation.as_deref(), Some("latin1_swedish_ci"));
     assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
 }
+
+#[test]
+fn column_charset_without_collate_takes_the_charset_default() {
+    let s = parse(
+        "USE c;\nCREATE TABLE t (a varchar(3) CHARACTER SET utf8mb4, b varchar(3), c varchar(3) COLLATE utf8mb4_unicode_ci, d varchar(3) CHARSET latin1) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;",
+    );
+    let t = s.table("c", "t").unwrap();
+    let got: Vec<_> = t.columns.iter().map(|c| c.collation.as_deref()).collect();
+    assert_eq!(
+        got,
+        [
+            Some("utf8mb4_general_ci"),
+            Some("utf8mb4_bin"),
+            Some("utf8mb4_unicode_ci"),
+            Some("latin1_swedish_ci")
+        ]
+    );
+}
