@@ -47,6 +47,7 @@ mod error;
 mod model;
 mod parse;
 mod split;
+mod statement;
 
 pub use collation::ServerFlavor;
 pub use error::{SchemaError, SchemaWarning};
@@ -55,6 +56,7 @@ pub use model::{
     TriggerEvent, TriggerTiming, TypeParams,
 };
 pub use parse::{detect_flavor, ParseOptions};
+pub use statement::statement_tables;
 
 /// Parses a dump or DDL script, detecting the server flavor from its header
 /// (see [`detect_flavor`]).
