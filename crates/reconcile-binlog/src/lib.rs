@@ -16,6 +16,29 @@
 //! **Never panic**: corrupt, truncated or hostile input yields a typed
 //! [`Error`] naming the file, the byte offset and the reason. Every read is
 //! bounds-checked and every allocation is bounded by bytes actually present.
+//!
+//! ```no_run
+//! use reconcile_binlog::{BinlogReader, ReadItem, ReaderOptions};
+//!
+//! let opts = ReaderOptions::default().with_table_filter(|schema, _table| schema == "shop");
+//! let mut reader = BinlogReader::open_dir("/var/lib/mysql-binlogs", opts)?;
+//! for item in reader.by_ref() {
+//!     match item? {
+//!         ReadItem::Transaction(t) => {
+//!             for change in &t.changes {
+//!                 let table = t.table_of(change);
+//!                 println!("{:?} {}.{} {:?}", t.gtid, change.schema, change.table, table.map(|d| d.columns.len()));
+//!             }
+//!         }
+//!         ReadItem::Diagnostic(d) => eprintln!("warning: {}", d.message),
+//!     }
+//! }
+//! // PREVIOUS_GTIDS / GTID_LIST of every file read
+//! for f in reader.files() {
+//!     println!("{} {:?} {:?}", f.file, f.previous_gtids, f.gtid_list);
+//! }
+//! # Ok::<(), reconcile_binlog::Error>(())
+//! ```
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

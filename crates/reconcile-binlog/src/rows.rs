@@ -166,12 +166,19 @@ pub(crate) fn decode_rows(
     }
     let mut c = Cursor::with_base(raw.body, raw.body_at);
     let mut out = Vec::new();
-    let first_image = match raw.op {
-        RowOp::Insert => raw.cols,
-        _ => raw.cols,
-    };
-    let image = image_kind(table, first_image, raw.width);
+    let image = image_kind(table, raw.cols, raw.width);
+    // Each decoded image allocates one slot per table column. Bound the
+    // slots by the bytes present so sparse images of a wide table cannot
+    // turn a small hostile event into a huge allocation.
+    let slots_per_row = table.columns.len().max(1) * if raw.op == RowOp::Update { 2 } else { 1 };
+    let budget = raw.body.len().saturating_mul(1024).saturating_add(1 << 16);
+    let mut slots = 0usize;
     while !c.is_empty() {
+        let before_pos = c.pos();
+        slots = slots.saturating_add(slots_per_row);
+        if slots > budget {
+            return Err(c.err("row images are implausibly sparse for their size"));
+        }
         match raw.op {
             RowOp::Insert => {
                 let (row, _) = decode_image(&mut c, table, raw.cols, raw.width, None, false)?;
@@ -208,6 +215,9 @@ pub(crate) fn decode_rows(
                     image,
                 });
             }
+        }
+        if c.pos() == before_pos {
+            return Err(c.err("row image without any bytes (no columns present)"));
         }
     }
     Ok(out)
@@ -777,6 +787,22 @@ mod tests {
             decode_value(&mut Cursor::new(&[1, 0, 7]), &bin).unwrap(),
             Value::Binary(Bytes(vec![7]))
         );
+    }
+
+    #[test]
+    fn rows_with_no_present_columns_do_not_loop_forever() {
+        let table = Arc::new(TableDescription {
+            table_id: 1,
+            schema: "s".into(),
+            table: "t".into(),
+            columns: vec![col(ColumnType::Long)],
+            primary_key: None,
+        });
+        // width 1, columns-present bitmap 0, then bytes that would be rows
+        let mut ev = vec![1, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+        ev.extend_from_slice(&[0xaa; 64]);
+        let raw = decode_rows_header(&ev, 0, 6, false, RowOp::Insert, false).unwrap();
+        assert!(decode_rows(&raw, &table).is_err());
     }
 
     #[test]

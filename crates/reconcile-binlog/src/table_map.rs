@@ -266,6 +266,9 @@ impl TableDescription {
     }
 }
 
+/// MySQL and MariaDB allow at most 4096 columns per table.
+const MAX_COLUMNS: usize = 4096;
+
 /// Decodes the rest of a TABLE_MAP body (after the table id).
 pub(crate) fn decode_table_map(
     table_id: u64,
@@ -281,6 +284,11 @@ pub(crate) fn decode_table_map(
     let table = String::from_utf8_lossy(c.take(n)?).into_owned();
     c.skip(1)?;
     let ncols = c.packed_len()?;
+    if ncols > MAX_COLUMNS {
+        return Err(c.err(format!(
+            "table map has {ncols} columns, more than the server limit {MAX_COLUMNS}"
+        )));
+    }
     let types = c.take(ncols)?;
     let meta_len = c.packed_len()?;
     let meta = c.take(meta_len)?;

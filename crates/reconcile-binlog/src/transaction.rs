@@ -724,7 +724,8 @@ impl Assembler {
         };
         if is_word(&text, "BEGIN") {
             match self.cur.as_mut() {
-                Some(b) if !b.began => b.began = true,
+                // GTID (MySQL, or MariaDB which may also log BEGIN) then BEGIN
+                Some(b) if !b.began || b.is_empty() => b.began = true,
                 Some(_) => {
                     self.drop_open(offset, "before the next BEGIN");
                     let mut b = Builder::new(None, header, offset);
