@@ -141,6 +141,23 @@ impl<'a> Cursor<'a> {
     }
 }
 
+impl<'a> Cursor<'a> {
+    /// A length-encoded count of columns: a count of bits in the bitmaps that
+    /// follow, not of bytes, so it is bounded by the server's column limit
+    /// rather than by the bytes remaining (a narrow row of a wide table is
+    /// shorter than its column count).
+    pub(crate) fn packed_column_count(&mut self) -> DResult<usize> {
+        let v = self.packed()?;
+        match usize::try_from(v) {
+            Ok(n) if n <= crate::table_map::MAX_COLUMNS => Ok(n),
+            _ => Err(self.err(format!(
+                "rows event has {v} columns, more than the server limit {}",
+                crate::table_map::MAX_COLUMNS
+            ))),
+        }
+    }
+}
+
 pub(crate) fn le_uint(s: &[u8]) -> u64 {
     s.iter()
         .rev()

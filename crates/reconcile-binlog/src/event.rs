@@ -578,7 +578,7 @@ pub fn inflate_mariadb_event(
                 let extra = usize::from(c.u16()?);
                 c.skip(extra.saturating_sub(2))?;
             }
-            let width = c.packed_len()?;
+            let width = c.packed_column_count()?;
             c.skip(width.div_ceil(8))?;
             let update = matches!(
                 t,

@@ -101,7 +101,7 @@ pub(crate) fn decode_rows_header<'a>(
         }
         c.skip(extra - 2)?;
     }
-    let width = c.packed_len()?;
+    let width = c.packed_column_count()?;
     let cols = c.take(width.div_ceil(8))?;
     let cols_after = if op == RowOp::Update {
         Some(c.take(width.div_ceil(8))?)

@@ -267,7 +267,7 @@ impl TableDescription {
 }
 
 /// MySQL and MariaDB allow at most 4096 columns per table.
-const MAX_COLUMNS: usize = 4096;
+pub(crate) const MAX_COLUMNS: usize = 4096;
 
 /// Decodes the rest of a TABLE_MAP body (after the table id).
 pub(crate) fn decode_table_map(
