@@ -12,7 +12,12 @@ fn stderr(out: &std::process::Output) -> String {
 
 #[test]
 fn text_output_shows_gtid_position_and_named_columns() {
-    let out = run(reconcile().arg("inspect").arg(testdata().join("conflicts/east")), true);
+    let out = run(
+        reconcile()
+            .arg("inspect")
+            .arg(testdata().join("conflicts/east")),
+        true,
+    );
     let text = stdout(&out);
     let block = text
         .split("\n\n")
@@ -21,46 +26,103 @@ fn text_output_shows_gtid_position_and_named_columns() {
     assert!(block.contains("server 1"), "{block}");
     assert!(block.contains("mariadb-bin.000001"), "{block}");
     assert!(block.contains("UPDATE shop.stock"), "{block}");
-    assert!(block.contains("before: sku='A001', qty=10, price=1.00, location='W1'"), "{block}");
-    assert!(block.contains("after:  sku='A001', qty=5, price=1.00, location='W1'"), "{block}");
+    assert!(
+        block.contains("before: sku='A001', qty=10, price=1.00, location='W1'"),
+        "{block}"
+    );
+    assert!(
+        block.contains("after:  sku='A001', qty=5, price=1.00, location='W1'"),
+        "{block}"
+    );
 }
 
 #[test]
 fn ddl_is_reported_as_a_statement() {
-    let out = run(reconcile().arg("inspect").arg(testdata().join("conflicts/west")), true);
+    let out = run(
+        reconcile()
+            .arg("inspect")
+            .arg(testdata().join("conflicts/west")),
+        true,
+    );
     let text = stdout(&out);
-    let block = text.split("\n\n").find(|b| b.starts_with("# 0-2-23 ")).expect("the ALTER's block");
-    assert!(block.contains("ddl (in shop): ALTER TABLE notes ADD COLUMN author VARCHAR(50) NULL"), "{block}");
+    let block = text
+        .split("\n\n")
+        .find(|b| b.starts_with("# 0-2-23 "))
+        .expect("the ALTER's block");
+    assert!(
+        block.contains("ddl (in shop): ALTER TABLE notes ADD COLUMN author VARCHAR(50) NULL"),
+        "{block}"
+    );
 }
 
 #[test]
 fn filters_by_table_gtid_and_position() {
     let east = testdata().join("conflicts/east");
-    let out = run(reconcile().args(["inspect", "--format", "jsonl", "--table", "shop.tickets"]).arg(&east), true);
+    let out = run(
+        reconcile()
+            .args(["inspect", "--format", "jsonl", "--table", "shop.tickets"])
+            .arg(&east),
+        true,
+    );
     let gtids: Vec<String> = stdout(&out)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["gtid"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["gtid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(gtids, ["0-1-10", "0-1-22", "0-1-23"]);
 
-    let out = run(reconcile().args(["inspect", "--format", "jsonl", "--gtid", "0-1-12..14,0-1-27"]).arg(&east), true);
+    let out = run(
+        reconcile()
+            .args([
+                "inspect",
+                "--format",
+                "jsonl",
+                "--gtid",
+                "0-1-12..14,0-1-27",
+            ])
+            .arg(&east),
+        true,
+    );
     let gtids: Vec<String> = stdout(&out)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["gtid"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["gtid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(gtids, ["0-1-12", "0-1-13", "0-1-14", "0-1-27"]);
 
     // --start/--stop by offset: the transactions of 0-1-13 only.
-    let all = run(reconcile().args(["inspect", "--format", "jsonl"]).arg(&east), true);
+    let all = run(
+        reconcile()
+            .args(["inspect", "--format", "jsonl"])
+            .arg(&east),
+        true,
+    );
     let tx13: serde_json::Value = stdout(&all)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .find(|t| t["gtid"] == "0-1-13")
         .unwrap();
-    let (start, end) = (tx13["start"].as_u64().unwrap(), tx13["end"].as_u64().unwrap());
+    let (start, end) = (
+        tx13["start"].as_u64().unwrap(),
+        tx13["end"].as_u64().unwrap(),
+    );
     let out = run(
         reconcile()
-            .args(["inspect", "--format", "jsonl", "--start", &format!("mariadb-bin.000001:{start}")])
+            .args([
+                "inspect",
+                "--format",
+                "jsonl",
+                "--start",
+                &format!("mariadb-bin.000001:{start}"),
+            ])
             .args(["--stop", &format!("mariadb-bin.000001:{end}")])
             .arg(&east),
         true,
@@ -72,7 +134,12 @@ fn filters_by_table_gtid_and_position() {
 fn several_files_are_read_in_order_across_rotate() {
     let files = side_files("large", "west");
     assert!(files.len() >= 5);
-    let out = run(reconcile().args(["inspect", "--format", "jsonl", "--gtid", "0-2-284"]).args(&files), true);
+    let out = run(
+        reconcile()
+            .args(["inspect", "--format", "jsonl", "--gtid", "0-2-284"])
+            .args(&files),
+        true,
+    );
     assert_eq!(stdout(&out).lines().count(), 1);
     let tx: serde_json::Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
     assert_eq!(tx["changes"].as_array().unwrap().len(), 1000);
@@ -80,9 +147,16 @@ fn several_files_are_read_in_order_across_rotate() {
 
 #[test]
 fn a_missing_file_is_one_clear_error() {
-    let out = run(reconcile().args(["inspect", "/nonexistent/mariadb-bin.000001"]), false);
+    let out = run(
+        reconcile().args(["inspect", "/nonexistent/mariadb-bin.000001"]),
+        false,
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/mariadb-bin.000001: no such file or directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/mariadb-bin.000001: no such file or directory"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -102,7 +176,11 @@ fn a_corrupt_file_names_file_and_offset() {
 
     // Cut short in the middle of an event, in a file the server had closed.
     let cut = dir.path().join("cut.000001");
-    std::fs::write(&cut, &std::fs::read(testdata().join("conflicts/east/mariadb-bin.000001")).unwrap()[..5000]).unwrap();
+    std::fs::write(
+        &cut,
+        &std::fs::read(testdata().join("conflicts/east/mariadb-bin.000001")).unwrap()[..5000],
+    )
+    .unwrap();
     let out = run(reconcile().arg("inspect").arg(&cut), false);
     assert!(stderr(&out).contains("cut.000001"), "{}", stderr(&out));
     assert!(stderr(&out).contains("truncated"), "{}", stderr(&out));

@@ -32,7 +32,11 @@ fn oracle_rows(files: &[PathBuf]) -> Vec<OracleRow> {
         .args(files)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut rows = Vec::new();
     let mut gtid = String::new();
     let mut current: Option<OracleRow> = None;
@@ -40,12 +44,22 @@ fn oracle_rows(files: &[PathBuf]) -> Vec<OracleRow> {
     for line in out.stdout.split(|&b| b == b'\n') {
         if let Some(at) = find(line, b"\tGTID ") {
             let rest = String::from_utf8_lossy(&line[at + 6..]).into_owned();
-            gtid = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            gtid = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             continue;
         }
-        let Some(body) = line.strip_prefix(b"### ") else { continue };
+        let Some(body) = line.strip_prefix(b"### ") else {
+            continue;
+        };
         let text = String::from_utf8_lossy(body);
-        for (prefix, op) in [("INSERT INTO ", "insert"), ("UPDATE ", "update"), ("DELETE FROM ", "delete")] {
+        for (prefix, op) in [
+            ("INSERT INTO ", "insert"),
+            ("UPDATE ", "update"),
+            ("DELETE FROM ", "delete"),
+        ] {
             if let Some(table) = text.strip_prefix(prefix) {
                 rows.extend(current.take());
                 current = Some(OracleRow {
@@ -72,7 +86,12 @@ fn oracle_rows(files: &[PathBuf]) -> Vec<OracleRow> {
                 raw.pop();
             }
             let row = current.as_mut().expect("a value belongs to a row");
-            if in_after { &mut row.after } else { &mut row.before }.push((raw, ty));
+            if in_after {
+                &mut row.after
+            } else {
+                &mut row.before
+            }
+            .push((raw, ty));
         }
     }
     rows.extend(current);
@@ -88,7 +107,13 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Our rows from `reconcile inspect --format jsonl`: (gtid, op, table, before, after).
-type OurRow = (String, String, String, Vec<(String, Json)>, Vec<(String, Json)>);
+type OurRow = (
+    String,
+    String,
+    String,
+    Vec<(String, Json)>,
+    Vec<(String, Json)>,
+);
 
 fn our_rows(scenario: &str, side: &str) -> Vec<OurRow> {
     let out = run(
@@ -111,7 +136,11 @@ fn our_rows(scenario: &str, side: &str) -> Vec<OurRow> {
             rows.push((
                 gtid.clone(),
                 change["op"].as_str().unwrap().to_owned(),
-                format!("{}.{}", change["schema"].as_str().unwrap(), change["table"].as_str().unwrap()),
+                format!(
+                    "{}.{}",
+                    change["schema"].as_str().unwrap(),
+                    change["table"].as_str().unwrap()
+                ),
                 image("before"),
                 image("after"),
             ));
@@ -126,12 +155,20 @@ fn enum_labels(scenario: &str) -> HashMap<String, Vec<String>> {
     let mut labels = HashMap::new();
     for line in schema.lines() {
         let line = line.trim();
+        if !line.starts_with('`') {
+            continue;
+        }
         for kind in [" enum(", " set("] {
             if let (Some(name_end), Some(start)) = (line[1..].find('`'), line.find(kind)) {
                 let name = line[1..=name_end].to_owned();
                 let list = &line[start + kind.len()..];
                 let list = &list[..list.find(')').unwrap()];
-                labels.insert(name, list.split(',').map(|l| l.trim_matches('\'').to_owned()).collect());
+                labels.insert(
+                    name,
+                    list.split(',')
+                        .map(|l| l.trim_matches('\'').to_owned())
+                        .collect(),
+                );
             }
         }
     }
@@ -156,7 +193,10 @@ fn json_bytes(v: &Json) -> Vec<u8> {
         Json::String(s) => s.as_bytes().to_vec(),
         Json::Object(o) => {
             let hex = o["hex"].as_str().unwrap();
-            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect()
         }
         other => panic!("not a byte value: {other}"),
     }
@@ -171,7 +211,10 @@ fn epoch(text: &str) -> String {
     let secs = if main.starts_with("0000-00-00") {
         0
     } else {
-        let n: Vec<i64> = main.split([' ', '-', ':']).map(|p| p.parse().unwrap()).collect();
+        let n: Vec<i64> = main
+            .split([' ', '-', ':'])
+            .map(|p| p.parse().unwrap())
+            .collect();
         let (y, m, d) = (n[0], n[1], n[2]);
         let y = if m <= 2 { y - 1 } else { y };
         let era = y.div_euclid(400);
@@ -191,7 +234,13 @@ fn quoted(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Whether our JSON value is what the oracle printed for a column of type `ty`.
-fn same(column: &str, ours: &Json, oracle: &[u8], ty: &str, labels: &HashMap<String, Vec<String>>) -> bool {
+fn same(
+    column: &str,
+    ours: &Json,
+    oracle: &[u8],
+    ty: &str,
+    labels: &HashMap<String, Vec<String>>,
+) -> bool {
     let text = String::from_utf8_lossy(oracle);
     if text == "NULL" {
         return ours.is_null();
@@ -220,7 +269,10 @@ fn same(column: &str, ours: &Json, oracle: &[u8], ty: &str, labels: &HashMap<Str
         "TIMESTAMP" => epoch(ours.as_str().unwrap()) == text,
         "ENUM" => {
             let list = &labels[column];
-            let index = list.iter().position(|l| Some(l.as_str()) == ours.as_str()).map_or(0, |i| i + 1);
+            let index = list
+                .iter()
+                .position(|l| Some(l.as_str()) == ours.as_str())
+                .map_or(0, |i| i + 1);
             text == index.to_string()
         }
         "SET" => {
@@ -243,13 +295,27 @@ fn compare_side(scenario: &str, side: &str) -> usize {
     let labels = enum_labels(scenario);
     let oracle = oracle_rows(&side_files(scenario, side));
     let ours = our_rows(scenario, side);
-    assert_eq!(ours.len(), oracle.len(), "{scenario}/{side}: row change count differs from mariadb-binlog");
+    assert_eq!(
+        ours.len(),
+        oracle.len(),
+        "{scenario}/{side}: row change count differs from mariadb-binlog"
+    );
     for (i, (o, r)) in oracle.iter().zip(&ours).enumerate() {
-        let at = format!("{scenario}/{side}: row change #{i} ({} {} in {})", o.op, o.table, o.gtid);
+        let at = format!(
+            "{scenario}/{side}: row change #{i} ({} {} in {})",
+            o.op, o.table, o.gtid
+        );
         assert_eq!((&r.0, &r.1, &r.2), (&o.gtid, &o.op, &o.table), "{at}");
-        for (name, oracle_image, our_image) in [("before", &o.before, &r.3), ("after", &o.after, &r.4)] {
-            assert_eq!(our_image.len(), oracle_image.len(), "{at}: {name} image column count");
-            for (n, ((raw, ty), (column, value))) in oracle_image.iter().zip(our_image).enumerate() {
+        for (name, oracle_image, our_image) in
+            [("before", &o.before, &r.3), ("after", &o.after, &r.4)]
+        {
+            assert_eq!(
+                our_image.len(),
+                oracle_image.len(),
+                "{at}: {name} image column count"
+            );
+            for (n, ((raw, ty), (column, value))) in oracle_image.iter().zip(our_image).enumerate()
+            {
                 assert!(
                     same(column, value, raw, ty, &labels),
                     "{at}: {name} @{} `{column}` ({ty}): ours {value} vs mariadb-binlog {}",
@@ -273,5 +339,8 @@ fn inspect_values_equal_mariadb_binlog_for_every_fixture() {
             total += compare_side(scenario, side);
         }
     }
-    assert!(total > 280_000, "expected the large fixture's rows too, compared {total}");
+    assert!(
+        total > 280_000,
+        "expected the large fixture's rows too, compared {total}"
+    );
 }

@@ -22,7 +22,9 @@ pub fn reconcile() -> Command {
 
 /// Runs `cmd`, and shows its stdout and stderr when `success` is not what happened.
 pub fn run(cmd: &mut Command, success: bool) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert_eq!(
         out.status.success(),
         success,

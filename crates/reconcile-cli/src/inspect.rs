@@ -83,8 +83,11 @@ pub fn open_reader(sources: &[PathBuf], options: ReaderOptions) -> anyhow::Resul
     }
     let source = match (dirs, sources) {
         (0, files) => FileSource::open_all(files.iter().cloned()),
-        (1, [dir]) => FileSource::from_dir(dir).with_context(|| format!("reading directory {}", dir.display()))?,
-        _ => bail!("give either binlog files or a single directory, not both or several directories"),
+        (1, [dir]) => FileSource::from_dir(dir)
+            .with_context(|| format!("reading directory {}", dir.display()))?,
+        _ => {
+            bail!("give either binlog files or a single directory, not both or several directories")
+        }
     };
     Ok(BinlogReader::new(source, options))
 }
@@ -125,7 +128,10 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                 if stop.as_ref().is_some_and(|b| b.reached_by(&tx)) {
                     break;
                 }
-                if gtids.as_ref().is_some_and(|g| !g.contains(tx.gtid.as_ref())) {
+                if gtids
+                    .as_ref()
+                    .is_some_and(|g| !g.contains(tx.gtid.as_ref()))
+                {
                     continue;
                 }
                 if !args.tables.is_empty() && tx.changes.is_empty() {
@@ -191,7 +197,10 @@ pub fn transaction_json(tx: &Transaction) -> serde_json::Value {
 }
 
 fn write_text(out: &mut impl Write, tx: &Transaction) -> std::io::Result<()> {
-    let gtid = tx.gtid.as_ref().map_or_else(|| "(no GTID)".to_owned(), ToString::to_string);
+    let gtid = tx
+        .gtid
+        .as_ref()
+        .map_or_else(|| "(no GTID)".to_owned(), ToString::to_string);
     writeln!(
         out,
         "# {gtid}  server {}  {} UTC  {} {}..{}",
@@ -210,7 +219,13 @@ fn write_text(out: &mut impl Write, tx: &Transaction) -> std::io::Result<()> {
     }
     for c in &tx.changes {
         let table = tx.table_of(c);
-        writeln!(out, "{} {}.{}", op_name(c.op).to_uppercase(), c.schema, c.table)?;
+        writeln!(
+            out,
+            "{} {}.{}",
+            op_name(c.op).to_uppercase(),
+            c.schema,
+            c.table
+        )?;
         if let Some(before) = &c.before {
             writeln!(out, "  before: {}", row_text(table, before))?;
         }

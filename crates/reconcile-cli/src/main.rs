@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 const EXIT_ERROR: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "reconcile", version, about = "Reconcile two MySQL/MariaDB primaries after a split-brain")]
+#[command(
+    name = "reconcile",
+    version,
+    about = "Reconcile two MySQL/MariaDB primaries after a split-brain"
+)]
 struct Cli {
     /// More log output on stderr (-v: debug, -vv: trace). RECONCILE_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

@@ -17,7 +17,11 @@ impl Bound {
     pub fn parse(text: &str) -> anyhow::Result<Bound> {
         let text = text.trim();
         if let Some(epoch) = text.strip_prefix('@') {
-            return Ok(Bound::Time(epoch.parse().with_context(|| format!("`{text}`: expected @EPOCH_SECONDS"))?));
+            return Ok(Bound::Time(
+                epoch
+                    .parse()
+                    .with_context(|| format!("`{text}`: expected @EPOCH_SECONDS"))?,
+            ));
         }
         if let Some(secs) = parse_utc_datetime(text) {
             return Ok(Bound::Time(secs));
@@ -37,7 +41,10 @@ impl Bound {
         match self {
             Bound::Time(secs) => u64::from(tx.timestamp) >= *secs,
             Bound::Position { file: None, offset } => tx.position.start >= *offset,
-            Bound::Position { file: Some(file), offset } => {
+            Bound::Position {
+                file: Some(file),
+                offset,
+            } => {
                 let name = file_name(&tx.position.file);
                 let wanted = file_name(file);
                 name > wanted || (name == wanted && tx.position.start >= *offset)
@@ -55,8 +62,15 @@ fn parse_utc_datetime(text: &str) -> Option<u64> {
     let (date, time) = text.split_once([' ', 'T'])?;
     let mut d = date.split('-').map(|p| p.parse::<i64>());
     let (y, m, day) = (d.next()?.ok()?, d.next()?.ok()?, d.next()?.ok()?);
-    let mut t = time.trim_end_matches('Z').split(':').map(|p| p.parse::<i64>());
-    let (h, mi, s) = (t.next()?.ok()?, t.next()?.ok()?, t.next().unwrap_or(Ok(0)).ok()?);
+    let mut t = time
+        .trim_end_matches('Z')
+        .split(':')
+        .map(|p| p.parse::<i64>());
+    let (h, mi, s) = (
+        t.next()?.ok()?,
+        t.next()?.ok()?,
+        t.next().unwrap_or(Ok(0)).ok()?,
+    );
     if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 59 {
         return None;
     }
@@ -85,7 +99,11 @@ impl GtidFilter {
         for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
             if item.contains(':') {
                 let mut parts = item.split(':');
-                let uuid: Uuid = parts.next().unwrap_or_default().parse().with_context(|| format!("GTID set item `{item}`"))?;
+                let uuid: Uuid = parts
+                    .next()
+                    .unwrap_or_default()
+                    .parse()
+                    .with_context(|| format!("GTID set item `{item}`"))?;
                 let mut tag = None;
                 for part in parts {
                     if part.chars().next().is_some_and(|c| c.is_ascii_digit()) {
@@ -94,8 +112,12 @@ impl GtidFilter {
                             None => (part, part),
                         };
                         let (a, b) = (
-                            a.parse().with_context(|| format!("GTID set item `{item}`: bad number `{a}`"))?,
-                            b.parse().with_context(|| format!("GTID set item `{item}`: bad number `{b}`"))?,
+                            a.parse().with_context(|| {
+                                format!("GTID set item `{item}`: bad number `{a}`")
+                            })?,
+                            b.parse().with_context(|| {
+                                format!("GTID set item `{item}`: bad number `{b}`")
+                            })?,
                         );
                         filter.mysql.push((uuid, tag.clone(), a, b));
                     } else {
@@ -104,16 +126,26 @@ impl GtidFilter {
                 }
             } else {
                 let mut parts = item.splitn(3, '-');
-                let domain = parts.next().unwrap_or_default().parse().with_context(|| format!("GTID `{item}`: bad domain"))?;
-                let server = parts.next().unwrap_or_default().parse().with_context(|| format!("GTID `{item}`: bad server id"))?;
+                let domain = parts
+                    .next()
+                    .unwrap_or_default()
+                    .parse()
+                    .with_context(|| format!("GTID `{item}`: bad domain"))?;
+                let server = parts
+                    .next()
+                    .unwrap_or_default()
+                    .parse()
+                    .with_context(|| format!("GTID `{item}`: bad server id"))?;
                 let seqs = parts.next().unwrap_or_default();
                 let (a, b) = match seqs.split_once("..") {
                     Some((a, b)) => (a, b),
                     None => (seqs, seqs),
                 };
                 let (a, b) = (
-                    a.parse().with_context(|| format!("GTID `{item}`: bad sequence number"))?,
-                    b.parse().with_context(|| format!("GTID `{item}`: bad sequence number"))?,
+                    a.parse()
+                        .with_context(|| format!("GTID `{item}`: bad sequence number"))?,
+                    b.parse()
+                        .with_context(|| format!("GTID `{item}`: bad sequence number"))?,
                 );
                 filter.mariadb.push((domain, server, a, b));
             }
@@ -127,7 +159,11 @@ impl GtidFilter {
     pub fn contains(&self, gtid: Option<&Gtid>) -> bool {
         match gtid {
             None => false,
-            Some(Gtid::Mariadb { domain, server, seq }) => self
+            Some(Gtid::Mariadb {
+                domain,
+                server,
+                seq,
+            }) => self
                 .mariadb
                 .iter()
                 .any(|(d, s, a, b)| d == domain && s == server && (a..=b).contains(&seq)),
@@ -145,27 +181,52 @@ mod tests {
 
     #[test]
     fn bounds_parse() {
-        assert_eq!(Bound::parse("4").unwrap(), Bound::Position { file: None, offset: 4 });
+        assert_eq!(
+            Bound::parse("4").unwrap(),
+            Bound::Position {
+                file: None,
+                offset: 4
+            }
+        );
         assert_eq!(
             Bound::parse("mariadb-bin.000002:1234").unwrap(),
-            Bound::Position { file: Some("mariadb-bin.000002".into()), offset: 1234 }
+            Bound::Position {
+                file: Some("mariadb-bin.000002".into()),
+                offset: 1234
+            }
         );
         assert_eq!(Bound::parse("1970-01-01 00:00:01").unwrap(), Bound::Time(1));
-        assert_eq!(Bound::parse("2038-01-19T03:14:07Z").unwrap(), Bound::Time(2_147_483_647));
-        assert_eq!(Bound::parse("@1700000000").unwrap(), Bound::Time(1_700_000_000));
+        assert_eq!(
+            Bound::parse("2038-01-19T03:14:07Z").unwrap(),
+            Bound::Time(2_147_483_647)
+        );
+        assert_eq!(
+            Bound::parse("@1700000000").unwrap(),
+            Bound::Time(1_700_000_000)
+        );
         assert!(Bound::parse("yesterday").is_err());
     }
 
     #[test]
     fn gtid_filters_match_both_flavors() {
-        let f = GtidFilter::parse("0-1-5..7, 1-2-1, 3e11fa47-71ca-11e1-9e33-c80aa9429562:tag:1-3:9").unwrap();
-        let maria = |d, s, n| Gtid::Mariadb { domain: d, server: s, seq: n };
+        let f =
+            GtidFilter::parse("0-1-5..7, 1-2-1, 3e11fa47-71ca-11e1-9e33-c80aa9429562:tag:1-3:9")
+                .unwrap();
+        let maria = |d, s, n| Gtid::Mariadb {
+            domain: d,
+            server: s,
+            seq: n,
+        };
         assert!(f.contains(Some(&maria(0, 1, 6))));
         assert!(!f.contains(Some(&maria(0, 1, 8))));
         assert!(!f.contains(Some(&maria(0, 2, 6))));
         assert!(f.contains(Some(&maria(1, 2, 1))));
         let uuid: Uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
-        let my = |tag: Option<&str>, n| Gtid::Mysql { uuid, tag: tag.map(str::to_owned), gno: n };
+        let my = |tag: Option<&str>, n| Gtid::Mysql {
+            uuid,
+            tag: tag.map(str::to_owned),
+            gno: n,
+        };
         assert!(f.contains(Some(&my(Some("tag"), 2))));
         assert!(f.contains(Some(&my(Some("tag"), 9))));
         assert!(!f.contains(Some(&my(None, 2))));

@@ -250,7 +250,10 @@ pub fn row_text(table: Option<&TableDescription>, row: &Row) -> String {
     row.values
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| v.as_ref().map(|v| format!("{}={}", column_name(table, i), value_text(v))))
+        .filter_map(|(i, v)| {
+            v.as_ref()
+                .map(|v| format!("{}={}", column_name(table, i), value_text(v)))
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -262,8 +265,14 @@ mod tests {
     #[test]
     fn timestamps_render_in_utc() {
         assert_eq!(timestamp_utc(1, 0, 0), "1970-01-01 00:00:01");
-        assert_eq!(timestamp_utc(2_147_483_647, 999_000, 3), "2038-01-19 03:14:07.999");
-        assert_eq!(timestamp_utc(1_709_210_096, 789_000, 3), "2024-02-29 12:34:56.789");
+        assert_eq!(
+            timestamp_utc(2_147_483_647, 999_000, 3),
+            "2038-01-19 03:14:07.999"
+        );
+        assert_eq!(
+            timestamp_utc(1_709_210_096, 789_000, 3),
+            "2024-02-29 12:34:56.789"
+        );
         assert_eq!(timestamp_utc(0, 0, 3), "0000-00-00 00:00:00.000");
     }
 
@@ -279,19 +288,41 @@ mod tests {
     #[test]
     fn decimals_stay_strings_and_binary_is_hex() {
         assert_eq!(value_json(&Value::Decimal("-0.01".into())), json!("-0.01"));
-        assert_eq!(value_json(&Value::Binary(Bytes(vec![0, 255]))), json!({"hex": "00ff"}));
         assert_eq!(
-            value_json(&Value::String { bytes: Bytes(vec![0xe9]), collation: Some(8) }),
+            value_json(&Value::Binary(Bytes(vec![0, 255]))),
+            json!({"hex": "00ff"})
+        );
+        assert_eq!(
+            value_json(&Value::String {
+                bytes: Bytes(vec![0xe9]),
+                collation: Some(8)
+            }),
             json!({"hex": "e9"})
         );
     }
 
     #[test]
     fn text_quotes_and_escapes() {
-        let v = Value::String { bytes: Bytes(b"it's \\ a\0b".to_vec()), collation: None };
+        let v = Value::String {
+            bytes: Bytes(b"it's \\ a\0b".to_vec()),
+            collation: None,
+        };
         assert_eq!(value_text(&v), r"'it\'s \\ a\0b'");
-        assert_eq!(value_text(&Value::Bit { bits: 13, bytes: Bytes(vec![0x15, 0x55]) }), "b'1010101010101'");
-        let t = Value::Time { negative: true, hours: 838, minutes: 59, seconds: 59, micros: 0, fsp: 3 };
+        assert_eq!(
+            value_text(&Value::Bit {
+                bits: 13,
+                bytes: Bytes(vec![0x15, 0x55])
+            }),
+            "b'1010101010101'"
+        );
+        let t = Value::Time {
+            negative: true,
+            hours: 838,
+            minutes: 59,
+            seconds: 59,
+            micros: 0,
+            fsp: 3,
+        };
         assert_eq!(value_text(&t), "'-838:59:59.000'");
     }
 }
