@@ -4,6 +4,7 @@
 
 mod inspect;
 mod inspect_oracle;
+mod scan_expected;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

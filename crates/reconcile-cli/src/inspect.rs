@@ -58,8 +58,11 @@ pub struct InspectArgs {
     pub checksums: ChecksumMode,
 }
 
+/// A `--table` pattern: database, and table (`None` for `db.*`).
+type TablePattern = (String, Option<String>);
+
 /// `db.table` / `db.*` patterns.
-fn table_matcher(patterns: &[String]) -> anyhow::Result<Option<Vec<(String, Option<String>)>>> {
+fn table_matcher(patterns: &[String]) -> anyhow::Result<Option<Vec<TablePattern>>> {
     if patterns.is_empty() {
         return Ok(None);
     }

@@ -6,6 +6,8 @@
 mod inspect;
 mod position;
 mod render;
+mod report;
+mod scan;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -34,6 +36,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Find the divergence of two primaries' binlogs, classify every change, and
+    /// write the conflict worksheet (conflicts.csv), the plan and a summary.
+    Scan(scan::ScanArgs),
     /// Print the transactions of binlog files, human-readably or as JSON lines.
     Inspect(inspect::InspectArgs),
 }
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
+        Command::Scan(args) => scan::run(args),
         Command::Inspect(args) => inspect::run(args),
     };
     match result {

@@ -17,7 +17,11 @@ pub fn statement_tables(sql: &str, default_schema: Option<&str>) -> Option<Vec<(
     let mut tables: Vec<(String, String)> = Vec::new();
     let mut complete = true;
     let mut add = |name: &ObjectName| {
-        let parts: Option<Vec<String>> = name.0.iter().map(|p| p.as_ident().map(|i| i.value.clone())).collect();
+        let parts: Option<Vec<String>> = name
+            .0
+            .iter()
+            .map(|p| p.as_ident().map(|i| i.value.clone()))
+            .collect();
         match parts.as_deref() {
             Some([db, table]) => tables.push((db.clone(), table.clone())),
             Some([table]) => match default_schema {
@@ -30,7 +34,11 @@ pub fn statement_tables(sql: &str, default_schema: Option<&str>) -> Option<Vec<(
     for statement in &statements {
         // The visitor does not count dropped or renamed tables as relations.
         match statement {
-            Statement::Drop { object_type: ObjectType::Table, names, .. } => names.iter().for_each(&mut add),
+            Statement::Drop {
+                object_type: ObjectType::Table,
+                names,
+                ..
+            } => names.iter().for_each(&mut add),
             Statement::RenameTable(renames) => {
                 for rename in renames {
                     add(&rename.old_name);
@@ -54,21 +62,37 @@ mod tests {
     use super::*;
 
     fn names(sql: &str) -> Option<Vec<String>> {
-        statement_tables(sql, Some("shop")).map(|v| v.into_iter().map(|(d, t)| format!("{d}.{t}")).collect())
+        statement_tables(sql, Some("shop"))
+            .map(|v| v.into_iter().map(|(d, t)| format!("{d}.{t}")).collect())
     }
 
     #[test]
     fn ddl_names_its_tables() {
-        assert_eq!(names("ALTER TABLE notes ADD COLUMN author VARCHAR(50) NULL").unwrap(), ["shop.notes"]);
-        assert_eq!(names("DROP TABLE IF EXISTS `a`, other.`b`").unwrap(), ["other.b", "shop.a"]);
-        assert_eq!(names("RENAME TABLE t1 TO t2, x.t3 TO x.t4").unwrap(), ["shop.t1", "shop.t2", "x.t3", "x.t4"]);
+        assert_eq!(
+            names("ALTER TABLE notes ADD COLUMN author VARCHAR(50) NULL").unwrap(),
+            ["shop.notes"]
+        );
+        assert_eq!(
+            names("DROP TABLE IF EXISTS `a`, other.`b`").unwrap(),
+            ["other.b", "shop.a"]
+        );
+        assert_eq!(
+            names("RENAME TABLE t1 TO t2, x.t3 TO x.t4").unwrap(),
+            ["shop.t1", "shop.t2", "x.t3", "x.t4"]
+        );
         assert_eq!(names("TRUNCATE TABLE `we``ird`").unwrap(), ["shop.we`ird"]);
-        assert_eq!(names("CREATE INDEX ix ON stock (qty)").unwrap(), ["shop.stock"]);
+        assert_eq!(
+            names("CREATE INDEX ix ON stock (qty)").unwrap(),
+            ["shop.stock"]
+        );
     }
 
     #[test]
     fn dml_names_its_tables() {
-        assert_eq!(names("UPDATE stock SET qty = 1 WHERE sku = 'A'").unwrap(), ["shop.stock"]);
+        assert_eq!(
+            names("UPDATE stock SET qty = 1 WHERE sku = 'A'").unwrap(),
+            ["shop.stock"]
+        );
         assert_eq!(
             names("INSERT INTO orders SELECT * FROM archive.orders").unwrap(),
             ["archive.orders", "shop.orders"]

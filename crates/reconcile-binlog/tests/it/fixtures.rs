@@ -180,15 +180,21 @@ fn directory_with_index_and_without() {
 #[test]
 fn a_narrow_row_of_a_wide_table_decodes() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/types/east");
-    let reader = reconcile_binlog::BinlogReader::open_dir(dir, reconcile_binlog::ReaderOptions::default()).unwrap();
+    let reader =
+        reconcile_binlog::BinlogReader::open_dir(dir, reconcile_binlog::ReaderOptions::default())
+            .unwrap();
     let mut found = false;
     for item in reader {
-        let reconcile_binlog::ReadItem::Transaction(tx) = item.unwrap() else { continue };
+        let reconcile_binlog::ReadItem::Transaction(tx) = item.unwrap() else {
+            continue;
+        };
         for change in &tx.changes {
             let row = change.after.as_ref().or(change.before.as_ref()).unwrap();
             assert_eq!(row.values.len(), 51);
             if row.values[0] == Some(reconcile_binlog::Value::UInt(2)) && change.after.is_some() {
-                assert!(row.values[1..].iter().all(|v| *v == Some(reconcile_binlog::Value::Null)));
+                assert!(row.values[1..]
+                    .iter()
+                    .all(|v| *v == Some(reconcile_binlog::Value::Null)));
                 found = true;
             }
         }

@@ -1,0 +1,278 @@
+//! The scan's outputs: `conflicts.csv` (the DBA's worksheet), `plan.jsonl` (all that
+//! `apply` needs, hash-protected) and `summary.json`. They are written into a fresh
+//! temporary directory beside the target and renamed into place, so a failed or
+//! interrupted scan never leaves a half-written output.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use reconcile_binlog::Value;
+use reconcile_diff::{item_hash, Class, Item, NetOp, Outcome, Suggestion};
+use serde::Serialize;
+use serde_json::{json, Map, Value as Json};
+use sha2::{Digest, Sha256};
+
+use crate::render::value_json;
+
+/// Where the scan read from and what it found, for the plan header and summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanMeta {
+    pub east_sources: Vec<String>,
+    pub west_sources: Vec<String>,
+    pub east_files: Vec<String>,
+    pub west_files: Vec<String>,
+    pub schema: Option<String>,
+    pub divergence: Vec<String>,
+    pub east_gtids: Vec<String>,
+    pub west_gtids: Vec<String>,
+    pub options: Json,
+}
+
+/// The worksheet's columns, in order.
+pub const CSV_COLUMNS: [&str; 20] = [
+    "item_id",
+    "group_id",
+    "class",
+    "kind",
+    "suggestion",
+    "schema",
+    "table",
+    "key",
+    "east_op",
+    "west_op",
+    "base",
+    "east",
+    "west",
+    "east_changed",
+    "west_changed",
+    "east_gtids",
+    "west_gtids",
+    "reason",
+    "decision",
+    "item_hash",
+];
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `{column: value}` with exact JSON values, in column order.
+pub fn pairs_json(pairs: &[(String, Value)]) -> String {
+    let mut map = Map::new();
+    for (column, value) in pairs {
+        map.insert(column.clone(), value_json(value));
+    }
+    Json::Object(map).to_string()
+}
+
+fn image_cell(image: Option<&Vec<(String, Value)>>) -> String {
+    image.map_or_else(|| "null".to_owned(), |pairs| pairs_json(pairs))
+}
+
+/// The suggestion as the worksheet shows it.
+pub fn suggestion_text(s: Option<&Suggestion>) -> String {
+    match s {
+        None => String::new(),
+        Some(Suggestion::MergeColumns { .. }) => "merge-columns".to_owned(),
+        Some(Suggestion::Rekey { referenced_by }) if referenced_by.is_empty() => "rekey".to_owned(),
+        Some(Suggestion::Rekey { referenced_by }) => {
+            let ids: Vec<String> = referenced_by.iter().map(u64::to_string).collect();
+            format!("rekey (referenced by items {})", ids.join(", "))
+        }
+        Some(Suggestion::DuplicateOf { key }) => format!("duplicate-of:{}", pairs_json(key)),
+    }
+}
+
+/// The decision pre-filled for an item: `apply` for auto (`merge` when auto by
+/// merging columns), `skip` for skip, empty for review.
+pub fn default_decision(item: &Item) -> &'static str {
+    match (item.class, &item.suggestion) {
+        (Class::Auto, Some(Suggestion::MergeColumns { .. })) => "merge",
+        (Class::Auto, _) => "apply",
+        (Class::Skip, _) => "skip",
+        (Class::Review, _) => "",
+    }
+}
+
+/// A cell a spreadsheet must not execute: text starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading `'`, which spreadsheets show as text.
+pub fn spreadsheet_safe(cell: String) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
+    }
+}
+
+/// The worksheet row of an item (with its default decision).
+pub fn csv_row(item: &Item, hash: &str) -> Vec<String> {
+    let op = |o: NetOp| o.as_str().to_owned();
+    let row = vec![
+        item.id.to_string(),
+        item.group.to_string(),
+        item.class.as_str().to_owned(),
+        item.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        suggestion_text(item.suggestion.as_ref()),
+        item.schema.clone(),
+        item.table.clone(),
+        pairs_json(&item.key),
+        op(item.east_op),
+        item.west_op.map(op).unwrap_or_default(),
+        image_cell(item.base.as_ref()),
+        image_cell(item.east.as_ref()),
+        if item.west_op.is_some() {
+            image_cell(item.west.as_ref())
+        } else {
+            String::new()
+        },
+        item.east_changed.join(","),
+        item.west_changed.join(","),
+        item.east_gtids.join(","),
+        item.west_gtids.join(","),
+        item.reason.clone(),
+        default_decision(item).to_owned(),
+        format!("sha256:{hash}"),
+    ];
+    row.into_iter().map(spreadsheet_safe).collect()
+}
+
+/// Writes all three outputs to `out` atomically.
+pub fn write_all(out: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "reconcile-out".into());
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.partial-"))
+        .tempdir_in(parent)
+        .with_context(|| {
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            )
+        })?;
+
+    let hashes: Vec<String> = outcome.items.iter().map(item_hash).collect();
+    write_csv(&staging.path().join("conflicts.csv"), outcome, &hashes)?;
+    write_plan(&staging.path().join("plan.jsonl"), meta, outcome, &hashes)?;
+    write_summary(&staging.path().join("summary.json"), meta, outcome)?;
+
+    if out.exists() {
+        fs::remove_dir_all(out).with_context(|| format!("cannot replace {}", out.display()))?;
+    }
+    let staged: PathBuf = staging.keep();
+    fs::rename(&staged, out)
+        .with_context(|| format!("cannot move the outputs into {}", out.display()))?;
+    Ok(())
+}
+
+fn write_csv(path: &Path, outcome: &Outcome, hashes: &[String]) -> anyhow::Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_path(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_record(CSV_COLUMNS)?;
+    for (item, hash) in outcome.items.iter().zip(hashes) {
+        w.write_record(csv_row(item, hash))?;
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `plan.jsonl`: a header line, one line per item with its hash, and an end line with
+/// the item count and the hash of every line before it (a truncated or edited plan
+/// is detected by `apply`).
+fn write_plan(
+    path: &Path,
+    meta: &ScanMeta,
+    outcome: &Outcome,
+    hashes: &[String],
+) -> anyhow::Result<()> {
+    let mut items = String::new();
+    for (item, hash) in outcome.items.iter().zip(hashes) {
+        let line = json!({ "type": "item", "item_hash": format!("sha256:{hash}"), "item": item });
+        items.push_str(&line.to_string());
+        items.push('\n');
+    }
+    let plan_id = sha256_hex(items.as_bytes())[..16].to_owned();
+    let header = json!({
+        "type": "header",
+        "format": "reconcile-plan",
+        "version": 1,
+        "plan_id": plan_id,
+        "created_by": format!("reconcile {}", env!("CARGO_PKG_VERSION")),
+        "scan": meta,
+    });
+    let mut text = header.to_string();
+    text.push('\n');
+    text.push_str(&items);
+    let end = json!({
+        "type": "end",
+        "items": outcome.items.len(),
+        "plan_hash": format!("sha256:{}", sha256_hex(text.as_bytes())),
+    });
+    text.push_str(&end.to_string());
+    text.push('\n');
+    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_summary(path: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Result<()> {
+    let kinds: Map<String, Json> = outcome
+        .count_kinds()
+        .into_iter()
+        .map(|(k, n)| (k.as_str().to_owned(), json!(n)))
+        .collect();
+    let mut per_table: std::collections::BTreeMap<String, Map<String, Json>> = Default::default();
+    for item in &outcome.items {
+        let t = per_table
+            .entry(format!("{}.{}", item.schema, item.table))
+            .or_default();
+        let n = t
+            .get(item.class.as_str())
+            .and_then(Json::as_u64)
+            .unwrap_or(0);
+        t.insert(item.class.as_str().to_owned(), json!(n + 1));
+    }
+    let summary = json!({
+        "divergence": meta.divergence,
+        "sources": { "east": meta.east_sources, "west": meta.west_sources, "schema": meta.schema },
+        "east": outcome.east,
+        "west": outcome.west,
+        "items": outcome.items.len(),
+        "classes": {
+            "auto": outcome.count_class(Class::Auto),
+            "skip": outcome.count_class(Class::Skip),
+            "review": outcome.count_class(Class::Review),
+        },
+        "review_kinds": kinds,
+        "per_table": per_table,
+        "ddl_in_window": outcome.ddl,
+        "notes": outcome.notes,
+    });
+    let text = serde_json::to_string_pretty(&summary)?;
+    fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        assert_eq!(spreadsheet_safe("=SUM(A1)".into()), "'=SUM(A1)");
+        assert_eq!(spreadsheet_safe("+1".into()), "'+1");
+        assert_eq!(spreadsheet_safe("-2".into()), "'-2");
+        assert_eq!(spreadsheet_safe("@cmd".into()), "'@cmd");
+        assert_eq!(spreadsheet_safe("{\"id\":7}".into()), "{\"id\":7}");
+        assert_eq!(spreadsheet_safe(String::new()), "");
+    }
+}

@@ -1,0 +1,394 @@
+//! `reconcile scan`: find the divergence, fold both sides, classify every East change,
+//! and write the DBA's worksheet, the plan and a summary.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use reconcile_binlog::{ReadItem, ReaderOptions, Transaction};
+use reconcile_diff::{find_divergence, Class, Config, Divergence, EastPass, GtidHistory, Outcome};
+use reconcile_schema::Schema;
+use serde_json::json;
+
+use crate::inspect::open_reader;
+use crate::position::Bound;
+use crate::report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MergeMode {
+    /// Column-disjoint updates stay `review` with a `merge-columns` suggestion.
+    None,
+    /// Column-disjoint updates become `auto`, applied as the merged row.
+    DisjointColumns,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RetryMode {
+    /// Possible user retries stay `review` (`duplicate-of` suggestion).
+    Review,
+    /// Possible user retries become `skip`.
+    Skip,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The old primary's binlogs: files (in order) or one directory.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR")]
+    pub east: Vec<PathBuf>,
+    /// The surviving primary's binlogs: files (in order) or one directory.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR")]
+    pub west: Vec<PathBuf>,
+    /// A `mysqldump --no-data` style schema of the surviving primary: unique keys,
+    /// foreign keys, triggers, generated columns. Without it nothing can be `auto`.
+    #[arg(long, value_name = "FILE.sql")]
+    pub schema: Option<PathBuf>,
+    /// Without GTIDs: where East's own transactions start (`[FILE:]POS` or a UTC time).
+    #[arg(long, value_name = "POS|TIME")]
+    pub east_from: Option<String>,
+    /// Without GTIDs: where West's own transactions start.
+    #[arg(long, value_name = "POS|TIME")]
+    pub west_from: Option<String>,
+    /// Output directory; must not exist yet (or be empty) unless --overwrite.
+    #[arg(long, default_value = "reconcile-out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace an existing output directory (its edited decisions are lost).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// How to treat updates both sides made to disjoint columns.
+    #[arg(long, value_enum, default_value_t = MergeMode::None)]
+    pub merge: MergeMode,
+    /// How to treat East inserts that West's users apparently repeated.
+    #[arg(long, value_enum, default_value_t = RetryMode::Review)]
+    pub retries: RetryMode,
+    /// Columns ignored when looking for retries, e.g. `shop.tickets.opened_at`
+    /// (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "DB.TABLE.COLUMN")]
+    pub volatile_columns: Vec<String>,
+}
+
+/// One side's sources and their GTID history (first pass: no rows decoded).
+struct Side {
+    name: &'static str,
+    sources: Vec<PathBuf>,
+    history: GtidHistory,
+    files: Vec<String>,
+    bytes: u64,
+    flavor: Option<String>,
+}
+
+fn source_bytes(sources: &[PathBuf]) -> u64 {
+    sources
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                fs::read_dir(p)
+                    .map(|d| {
+                        d.flatten()
+                            .filter_map(|e| e.metadata().ok())
+                            .map(|m| m.len())
+                            .sum()
+                    })
+                    .unwrap_or(0)
+            } else {
+                fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+            }
+        })
+        .sum()
+}
+
+/// First pass over a side: GTIDs and file facts, skipping every row undecoded.
+fn read_history(name: &'static str, sources: &[PathBuf]) -> anyhow::Result<Side> {
+    let options = ReaderOptions::default().with_table_filter(|_, _| false);
+    let mut reader = open_reader(sources, options).with_context(|| format!("{name} binlogs"))?;
+    let mut history = GtidHistory::default();
+    for item in reader.by_ref() {
+        match item.with_context(|| format!("reading {name}'s binlogs"))? {
+            ReadItem::Transaction(tx) => history.gtids.push(tx.gtid),
+            ReadItem::Diagnostic(d) => {
+                tracing::warn!(side = name, file = %d.file, offset = d.offset, "{}", d.message)
+            }
+        }
+    }
+    let facts = reader.files();
+    if let Some(first) = facts.first() {
+        history.mariadb_start = first.gtid_list.clone();
+        history.mysql_start = first.previous_gtids.clone();
+    }
+    let flavor = facts
+        .iter()
+        .find_map(|f| f.flavor)
+        .map(|f| format!("{f:?}"));
+    Ok(Side {
+        name,
+        sources: sources.to_vec(),
+        history,
+        files: facts.iter().map(|f| f.file.clone()).collect(),
+        bytes: source_bytes(sources),
+        flavor,
+    })
+}
+
+/// Which of a side's transactions are its own.
+enum Window {
+    Gtid(Divergence),
+    From(Bound),
+}
+
+impl Window {
+    fn owns(&self, side: &str, tx: &Transaction) -> bool {
+        match self {
+            Window::Gtid(d) if side == "east" => d.is_east_only(tx.gtid.as_ref()),
+            Window::Gtid(d) => d.is_west_only(tx.gtid.as_ref()),
+            Window::From(bound) => bound.reached_by(tx),
+        }
+    }
+}
+
+fn progress(side: &Side) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(side.bytes);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>5} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(side.name);
+    bar
+}
+
+/// Second pass over a side: every own transaction to `f`.
+fn stream(side: &Side, window: &Window, mut f: impl FnMut(&Transaction)) -> anyhow::Result<()> {
+    let bar = progress(side);
+    let reader = open_reader(&side.sources, ReaderOptions::default())?;
+    let mut done_files: Vec<String> = Vec::new();
+    let mut base = 0u64;
+    let key = side.name.to_lowercase();
+    for item in reader {
+        let ReadItem::Transaction(tx) =
+            item.with_context(|| format!("reading {}'s binlogs", side.name))?
+        else {
+            continue;
+        };
+        if done_files.last() != Some(&tx.position.file) {
+            if let Some(prev) = done_files.last() {
+                base += fs::metadata(prev).map(|m| m.len()).unwrap_or(0);
+            }
+            done_files.push(tx.position.file.clone());
+        }
+        bar.set_position(base + tx.position.end);
+        if window.owns(&key, &tx) {
+            f(&tx);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn parse_volatile(specs: &[String]) -> anyhow::Result<Vec<(String, String, String)>> {
+    specs
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let parts: Vec<&str> = s.trim().splitn(3, '.').collect();
+            match parts.as_slice() {
+                [db, table, column] => {
+                    Ok(((*db).to_owned(), (*table).to_owned(), (*column).to_owned()))
+                }
+                _ => bail!("--volatile-columns `{s}`: expected DB.TABLE.COLUMN"),
+            }
+        })
+        .collect()
+}
+
+fn load_schema(path: &Path) -> anyhow::Result<Schema> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read --schema {}", path.display()))?;
+    let schema = reconcile_schema::parse_schema(&text)
+        .with_context(|| format!("--schema {}", path.display()))?;
+    for w in &schema.warnings {
+        tracing::warn!(file = %path.display(), line = w.line, "{}", w.message);
+    }
+    Ok(schema)
+}
+
+/// Refuses to replace a directory that may hold a DBA's edited decisions.
+fn check_out_dir(out: &Path, overwrite: bool) -> anyhow::Result<()> {
+    if out.exists() && !overwrite {
+        let empty = fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            bail!(
+                "output directory {} already exists; choose another --out, or pass --overwrite to replace it (edited decisions in it would be lost)",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<()> {
+    for path in args.east.iter().chain(&args.west) {
+        if !path.exists() {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
+    check_out_dir(&args.out, args.overwrite)?;
+    let schema = args.schema.as_deref().map(load_schema).transpose()?;
+    let config = Config {
+        merge_disjoint_columns: args.merge == MergeMode::DisjointColumns,
+        retries_skip: args.retries == RetryMode::Skip,
+        volatile_columns: parse_volatile(&args.volatile_columns)?,
+    };
+
+    tracing::info!("phase 1/3: reading GTIDs of both sides");
+    let east = read_history("East", &args.east)?;
+    let west = read_history("West", &args.west)?;
+    if let (Some(e), Some(w)) = (&east.flavor, &west.flavor) {
+        if e != w {
+            bail!("East's binlogs were written by {e} and West's by {w}: both sides must be the same server flavor");
+        }
+    }
+    let (east_window, west_window, divergence_text) = match (&args.east_from, &args.west_from) {
+        (Some(e), Some(w)) => {
+            let (e, w) = (Bound::parse(e)?, Bound::parse(w)?);
+            let text = vec![format!("by position: East from {e:?}, West from {w:?}")];
+            (Window::From(e), Window::From(w), text)
+        }
+        (None, None) => {
+            let d = find_divergence(&east.history, &west.history)?;
+            let text = d.description.clone();
+            (Window::Gtid(d.clone()), Window::Gtid(d), text)
+        }
+        _ => bail!("give both --east-from and --west-from, or neither (then GTIDs decide)"),
+    };
+    for line in &divergence_text {
+        tracing::info!("divergence: {line}");
+    }
+
+    tracing::info!("phase 2/3: folding East's own transactions");
+    let mut engine = EastPass::new(config, schema.as_ref());
+    stream(&east, &east_window, |tx| engine.add(tx))?;
+    tracing::info!("phase 3/3: streaming West's own transactions");
+    let mut engine = engine.into_west();
+    stream(&west, &west_window, |tx| engine.add(tx))?;
+    let outcome = engine.finish();
+    if outcome.east.transactions == 0 {
+        tracing::warn!("East has no transactions of its own: nothing to reconcile");
+    }
+
+    let meta = report::ScanMeta {
+        east_sources: east
+            .sources
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        west_sources: west
+            .sources
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        east_files: east.files.clone(),
+        west_files: west.files.clone(),
+        schema: args.schema.as_ref().map(|p| p.display().to_string()),
+        divergence: divergence_text,
+        east_gtids: east
+            .history
+            .gtids
+            .iter()
+            .flatten()
+            .filter(|g| east_window_owns(&east_window, g))
+            .map(ToString::to_string)
+            .collect(),
+        west_gtids: west
+            .history
+            .gtids
+            .iter()
+            .flatten()
+            .filter(|g| west_window_owns(&west_window, g))
+            .map(ToString::to_string)
+            .collect(),
+        options: json!({
+            "merge": format!("{:?}", args.merge),
+            "retries": format!("{:?}", args.retries),
+            "volatile_columns": args.volatile_columns,
+        }),
+    };
+    report::write_all(&args.out, &meta, &outcome)?;
+    print_summary(&meta, &outcome, &args.out);
+    Ok(())
+}
+
+fn east_window_owns(w: &Window, g: &reconcile_binlog::Gtid) -> bool {
+    match w {
+        Window::Gtid(d) => d.is_east_only(Some(g)),
+        Window::From(_) => true,
+    }
+}
+
+fn west_window_owns(w: &Window, g: &reconcile_binlog::Gtid) -> bool {
+    match w {
+        Window::Gtid(d) => d.is_west_only(Some(g)),
+        Window::From(_) => true,
+    }
+}
+
+fn print_summary(meta: &report::ScanMeta, outcome: &Outcome, out: &Path) {
+    println!("Divergence:");
+    for line in &meta.divergence {
+        println!("  {line}");
+    }
+    println!(
+        "East (old primary): {} transactions, {} row changes of its own",
+        outcome.east.transactions, outcome.east.row_changes
+    );
+    println!(
+        "West (surviving primary): {} transactions, {} row changes of its own ({} on keys East did not touch)",
+        outcome.west.transactions, outcome.west.row_changes, outcome.west.untouched_row_changes
+    );
+    println!(
+        "Items: {} (auto {}, skip {}, review {})",
+        outcome.items.len(),
+        outcome.count_class(Class::Auto),
+        outcome.count_class(Class::Skip),
+        outcome.count_class(Class::Review)
+    );
+    for (kind, n) in outcome.count_kinds() {
+        println!("  review {kind}: {n}");
+    }
+    let mut per_table: BTreeMap<String, [usize; 3]> = BTreeMap::new();
+    for item in &outcome.items {
+        let counts = per_table
+            .entry(format!("{}.{}", item.schema, item.table))
+            .or_default();
+        counts[match item.class {
+            Class::Auto => 0,
+            Class::Skip => 1,
+            Class::Review => 2,
+        }] += 1;
+    }
+    println!("Per table (auto/skip/review):");
+    for (table, [a, s, r]) in per_table {
+        println!("  {table}: {a}/{s}/{r}");
+    }
+    for ddl in &outcome.ddl {
+        println!(
+            "DDL in the window on {} ({}): {}",
+            ddl.side, ddl.gtid, ddl.statement
+        );
+    }
+    for note in &outcome.notes {
+        println!("Note: {note}");
+    }
+    println!(
+        "Wrote {}/conflicts.csv, plan.jsonl, summary.json",
+        out.display()
+    );
+}

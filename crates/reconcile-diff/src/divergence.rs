@@ -1,0 +1,463 @@
+//! Where the two histories part: which transactions each side has that the other
+//! lacks, found from GTIDs. A history that does not reach back to the divergence
+//! point is an error, never a clean-looking partial answer.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use reconcile_binlog::{Gtid, GtidSet, Uuid};
+
+/// What one side's binlogs say about its GTIDs.
+#[derive(Debug, Clone, Default)]
+pub struct GtidHistory {
+    /// MariaDB: the GTID_LIST of the first file (the last GTID per domain before it).
+    pub mariadb_start: Option<Vec<Gtid>>,
+    /// MySQL: the PREVIOUS_GTIDS of the first file (everything executed before it).
+    pub mysql_start: Option<GtidSet>,
+    /// Every transaction's GTID in file order (`None` for transactions without one).
+    pub gtids: Vec<Option<Gtid>>,
+}
+
+impl GtidHistory {
+    fn flavor(&self) -> Option<&'static str> {
+        let from_gtids = self.gtids.iter().flatten().next().map(|g| match g {
+            Gtid::Mysql { .. } => "MySQL",
+            Gtid::Mariadb { .. } => "MariaDB",
+        });
+        from_gtids
+            .or(self
+                .mariadb_start
+                .as_ref()
+                .filter(|l| !l.is_empty())
+                .map(|_| "MariaDB"))
+            .or(self
+                .mysql_start
+                .as_ref()
+                .filter(|s| !s.entries.is_empty())
+                .map(|_| "MySQL"))
+    }
+}
+
+/// Why the divergence cannot be determined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DivergenceError {
+    #[error("East's binlogs are {east} and West's are {west}: both sides must be the same server flavor")]
+    MixedFlavors { east: String, west: String },
+    #[error("the binlogs carry no GTIDs; give --east-from and --west-from (FILE:POS or a time) to say where the histories part")]
+    NoGtids,
+    #[error("{side}'s binlogs do not reach back to the divergence point: {detail}")]
+    NotReachingBack { side: &'static str, detail: String },
+    #[error("{side} has transactions without GTID among GTID transactions ({count}): their side of the history cannot be told; give --east-from and --west-from")]
+    Anonymous { side: &'static str, count: usize },
+}
+
+/// The divergence found: the transactions only one side has.
+#[derive(Debug, Clone, Default)]
+pub struct Divergence {
+    east_only: HashSet<Gtid>,
+    west_only: HashSet<Gtid>,
+    /// Human-readable lines: the last shared GTID per domain, or the set differences.
+    pub description: Vec<String>,
+}
+
+impl Divergence {
+    /// Whether East's transaction is East's own (after the divergence point).
+    pub fn is_east_only(&self, gtid: Option<&Gtid>) -> bool {
+        gtid.is_some_and(|g| self.east_only.contains(g))
+    }
+
+    /// Whether West's transaction is West's own.
+    pub fn is_west_only(&self, gtid: Option<&Gtid>) -> bool {
+        gtid.is_some_and(|g| self.west_only.contains(g))
+    }
+
+    /// Number of East-only and West-only transactions.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.east_only.len(), self.west_only.len())
+    }
+}
+
+impl fmt::Display for Divergence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description.join("\n"))
+    }
+}
+
+/// Finds the divergence of two GTID histories.
+pub fn find_divergence(
+    east: &GtidHistory,
+    west: &GtidHistory,
+) -> Result<Divergence, DivergenceError> {
+    let (ef, wf) = (east.flavor(), west.flavor());
+    match (ef, wf) {
+        (Some(e), Some(w)) if e != w => {
+            return Err(DivergenceError::MixedFlavors {
+                east: e.to_owned(),
+                west: w.to_owned(),
+            })
+        }
+        (None, None) => return Err(DivergenceError::NoGtids),
+        _ => {}
+    }
+    for (side, h) in [("East", east), ("West", west)] {
+        let anonymous = h.gtids.iter().filter(|g| g.is_none()).count();
+        if anonymous > 0 && h.gtids.iter().any(Option::is_some) {
+            return Err(DivergenceError::Anonymous {
+                side,
+                count: anonymous,
+            });
+        }
+    }
+    match ef.or(wf) {
+        Some("MySQL") => mysql(east, west),
+        _ => mariadb(east, west),
+    }
+}
+
+type DomainList = Vec<(u32, u64, bool)>; // (server, seq, from the file list rather than a file)
+
+/// Per domain: the start entry (if any) and then the file GTIDs in order.
+fn per_domain(h: &GtidHistory) -> BTreeMap<u32, DomainList> {
+    let mut out: BTreeMap<u32, DomainList> = BTreeMap::new();
+    for g in h.mariadb_start.iter().flatten() {
+        if let Gtid::Mariadb {
+            domain,
+            server,
+            seq,
+        } = g
+        {
+            out.entry(*domain).or_default().push((*server, *seq, true));
+        }
+    }
+    for g in h.gtids.iter().flatten() {
+        if let Gtid::Mariadb {
+            domain,
+            server,
+            seq,
+        } = g
+        {
+            out.entry(*domain).or_default().push((*server, *seq, false));
+        }
+    }
+    out
+}
+
+fn mariadb(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, DivergenceError> {
+    let (e, w) = (per_domain(east), per_domain(west));
+    let mut div = Divergence::default();
+    let domains: Vec<u32> = e
+        .keys()
+        .chain(w.keys())
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for d in domains {
+        let el = e.get(&d).cloned().unwrap_or_default();
+        let wl = w.get(&d).cloned().unwrap_or_default();
+        let w_set: HashSet<(u32, u64)> = wl.iter().map(|(s, n, _)| (*s, *n)).collect();
+        let shared = el.iter().rposition(|(s, n, _)| w_set.contains(&(*s, *n)));
+        let gtid = |(s, n): (u32, u64)| Gtid::Mariadb {
+            domain: d,
+            server: s,
+            seq: n,
+        };
+        match shared {
+            Some(ei) => {
+                let (s, n, _) = el[ei];
+                let wi = wl
+                    .iter()
+                    .rposition(|(ws, wn, _)| (*ws, *wn) == (s, n))
+                    .unwrap_or(0);
+                // East transactions before the shared point that West's files should
+                // hold but do not: a gap West never applied, or files that start too late.
+                let west_start = wl
+                    .first()
+                    .filter(|(_, _, listed)| *listed)
+                    .map(|(_, n, _)| *n);
+                let missing: Vec<String> = el[..ei]
+                    .iter()
+                    .filter(|(es, en, listed)| {
+                        !listed
+                            && !w_set.contains(&(*es, *en))
+                            && west_start.is_none_or(|ws| *en > ws)
+                    })
+                    .map(|(es, en, _)| format!("{d}-{es}-{en}"))
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(DivergenceError::NotReachingBack {
+                        side: "West",
+                        detail: format!(
+                            "East has {} before the last shared GTID {d}-{s}-{n} that West's binlogs lack",
+                            missing.join(", ")
+                        ),
+                    });
+                }
+                div.east_only
+                    .extend(el[ei + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
+                div.west_only
+                    .extend(wl[wi + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
+                div.description.push(format!(
+                    "domain {d}: last shared GTID {d}-{s}-{n}; East has {} own transactions, West {}",
+                    el.len() - ei - 1,
+                    wl.len() - wi - 1
+                ));
+            }
+            None => {
+                // No GTID of this domain on both sides: it must be one side's alone,
+                // from its very first transaction on.
+                let (side, own, other_empty) = if wl.is_empty() {
+                    ("East", &el, true)
+                } else {
+                    ("West", &wl, el.is_empty())
+                };
+                if !other_empty {
+                    return Err(DivergenceError::NotReachingBack {
+                        side: "East or West",
+                        detail: format!(
+                            "no GTID of domain {d} is on both sides (East starts at {}, West at {}); give older binlogs",
+                            el.first().map(|(s, n, _)| format!("{d}-{s}-{n}")).unwrap_or_default(),
+                            wl.first().map(|(s, n, _)| format!("{d}-{s}-{n}")).unwrap_or_default()
+                        ),
+                    });
+                }
+                if let Some((s, n, true)) = own.first() {
+                    return Err(DivergenceError::NotReachingBack {
+                        side,
+                        detail: format!(
+                            "domain {d} exists only on {side}, whose binlogs start after {d}-{s}-{n}: its earlier transactions are {side}'s own too and are not in the files"
+                        ),
+                    });
+                }
+                let set = if side == "East" {
+                    &mut div.east_only
+                } else {
+                    &mut div.west_only
+                };
+                set.extend(own.iter().map(|(s, n, _)| gtid((*s, *n))));
+                div.description.push(format!(
+                    "domain {d}: only {side} has it ({} transactions, all its own)",
+                    own.len()
+                ));
+            }
+        }
+    }
+    Ok(div)
+}
+
+type Intervals = HashMap<(Uuid, Option<String>), Vec<(u64, u64)>>;
+
+fn executed(h: &GtidHistory) -> (Intervals, Vec<Gtid>) {
+    let mut set: Intervals = HashMap::new();
+    for e in h.mysql_start.iter().flat_map(|s| &s.entries) {
+        set.entry((e.uuid, e.tag.clone()))
+            .or_default()
+            .extend(e.intervals.iter().copied());
+    }
+    let files: Vec<Gtid> = h.gtids.iter().flatten().cloned().collect();
+    (set, files)
+}
+
+fn in_intervals(set: &Intervals, g: &Gtid) -> bool {
+    match g {
+        Gtid::Mysql { uuid, tag, gno } => set
+            .get(&(*uuid, tag.clone()))
+            .is_some_and(|iv| iv.iter().any(|(a, b)| (a..=b).contains(&gno))),
+        Gtid::Mariadb { .. } => false,
+    }
+}
+
+fn mysql(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, DivergenceError> {
+    let (e_start, e_files) = executed(east);
+    let (w_start, w_files) = executed(west);
+    let e_file_set: HashSet<&Gtid> = e_files.iter().collect();
+    let w_file_set: HashSet<&Gtid> = w_files.iter().collect();
+    let mut div = Divergence {
+        east_only: e_files
+            .iter()
+            .filter(|g| !w_file_set.contains(g) && !in_intervals(&w_start, g))
+            .cloned()
+            .collect(),
+        west_only: w_files
+            .iter()
+            .filter(|g| !e_file_set.contains(g) && !in_intervals(&e_start, g))
+            .cloned()
+            .collect(),
+        description: Vec::new(),
+    };
+    // Transactions one side executed before its files that the other lacks are
+    // that side's own too, but unreadable: the files do not reach back far enough.
+    for (side, start, other_start, other_files) in [
+        ("East", &e_start, &w_start, &w_file_set),
+        ("West", &w_start, &e_start, &e_file_set),
+    ] {
+        let mut lost = Vec::new();
+        for ((uuid, tag), intervals) in start {
+            for &(a, b) in intervals {
+                for gno in a..=b.min(a.saturating_add(100_000)) {
+                    let g = Gtid::Mysql {
+                        uuid: *uuid,
+                        tag: tag.clone(),
+                        gno,
+                    };
+                    if !other_files.contains(&g) && !in_intervals(other_start, &g) {
+                        lost.push(g.to_string());
+                        if lost.len() >= 5 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if !lost.is_empty() {
+            return Err(DivergenceError::NotReachingBack {
+                side,
+                detail: format!(
+                    "{side} executed {} (and maybe more) before its first binlog file, and the other side lacks them",
+                    lost.join(", ")
+                ),
+            });
+        }
+    }
+    div.description.push(format!(
+        "GTID sets: East has {} transactions West lacks, West has {} East lacks",
+        div.east_only.len(),
+        div.west_only.len()
+    ));
+    Ok(div)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(d: u32, s: u32, n: u64) -> Option<Gtid> {
+        Some(Gtid::Mariadb {
+            domain: d,
+            server: s,
+            seq: n,
+        })
+    }
+
+    fn history(gtids: Vec<Option<Gtid>>) -> GtidHistory {
+        GtidHistory {
+            mariadb_start: Some(Vec::new()),
+            mysql_start: None,
+            gtids,
+        }
+    }
+
+    #[test]
+    fn same_domain_clashing_sequences() {
+        let mut e: Vec<_> = (1..=11).map(|n| m(0, 1, n)).collect();
+        let mut w = e.clone();
+        e.extend((12..=27).map(|n| m(0, 1, n)));
+        w.extend((12..=24).map(|n| m(0, 2, n)));
+        let d = find_divergence(&history(e), &history(w)).unwrap();
+        assert_eq!(d.counts(), (16, 13));
+        assert!(d.is_east_only(m(0, 1, 12).as_ref()));
+        assert!(!d.is_east_only(m(0, 1, 11).as_ref()));
+        assert!(d.is_west_only(m(0, 2, 12).as_ref()));
+        assert!(d.description[0].contains("last shared GTID 0-1-11"));
+    }
+
+    #[test]
+    fn a_domain_only_west_has_is_all_west() {
+        let shared: Vec<_> = (1..=5).map(|n| m(0, 1, n)).collect();
+        let mut e = shared.clone();
+        e.push(m(0, 1, 6));
+        let mut w = shared;
+        w.extend([m(1, 2, 1), m(1, 2, 2)]);
+        let d = find_divergence(&history(e), &history(w)).unwrap();
+        assert_eq!(d.counts(), (1, 2));
+    }
+
+    #[test]
+    fn histories_that_do_not_meet_are_an_error() {
+        let e = history((10..=12).map(|n| m(0, 1, n)).collect());
+        let w = history((1..=3).map(|n| m(0, 2, n)).collect());
+        assert!(matches!(
+            find_divergence(&e, &w),
+            Err(DivergenceError::NotReachingBack { .. })
+        ));
+    }
+
+    #[test]
+    fn a_gap_before_the_shared_point_is_an_error() {
+        let e = history((1..=5).map(|n| m(0, 1, n)).collect());
+        let w = history(vec![m(0, 1, 1), m(0, 1, 2), m(0, 1, 4), m(0, 1, 5)]);
+        let err = find_divergence(&e, &w).unwrap_err().to_string();
+        assert!(err.contains("0-1-3"), "{err}");
+    }
+
+    #[test]
+    fn mixed_flavors_and_no_gtids_are_errors() {
+        let uuid: Uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
+        let my = GtidHistory {
+            gtids: vec![Some(Gtid::Mysql {
+                uuid,
+                tag: None,
+                gno: 1,
+            })],
+            ..GtidHistory::default()
+        };
+        assert!(matches!(
+            find_divergence(&history(vec![m(0, 1, 1)]), &my),
+            Err(DivergenceError::MixedFlavors { .. })
+        ));
+        let none = GtidHistory {
+            gtids: vec![None],
+            ..GtidHistory::default()
+        };
+        assert_eq!(
+            find_divergence(&none, &none).unwrap_err(),
+            DivergenceError::NoGtids
+        );
+    }
+
+    #[test]
+    fn mysql_sets_and_purged_history() {
+        let a: Uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
+        let b: Uuid = "4e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
+        let g = |u, n| {
+            Some(Gtid::Mysql {
+                uuid: u,
+                tag: None,
+                gno: n,
+            })
+        };
+        let east = GtidHistory {
+            gtids: (1..=8).map(|n| g(a, n)).collect(),
+            ..GtidHistory::default()
+        };
+        let mut wg: Vec<_> = (1..=5).map(|n| g(a, n)).collect();
+        wg.extend((1..=3).map(|n| g(b, n)));
+        let west = GtidHistory {
+            gtids: wg,
+            ..GtidHistory::default()
+        };
+        let d = find_divergence(&east, &west).unwrap();
+        assert_eq!(d.counts(), (3, 3));
+        // East's files start after a:1-2, which West lacks: an error.
+        let start = GtidSet {
+            entries: vec![reconcile_binlog::GtidSetEntry {
+                uuid: a,
+                tag: None,
+                intervals: vec![(1, 2)],
+            }],
+        };
+        let east = GtidHistory {
+            mysql_start: Some(start),
+            gtids: (3..=8).map(|n| g(a, n)).collect(),
+            ..GtidHistory::default()
+        };
+        let west = GtidHistory {
+            gtids: (3..=5).map(|n| g(a, n)).collect(),
+            ..GtidHistory::default()
+        };
+        assert!(matches!(
+            find_divergence(&east, &west),
+            Err(DivergenceError::NotReachingBack { side: "East", .. })
+        ));
+    }
+}

@@ -1,0 +1,1178 @@
+//! The classification engine: East's window is folded first (it is the side whose
+//! changes are replayed, and after a split-brain usually the small one), then West's
+//! window is streamed, keeping state only for what East's changes involve: their
+//! keys, the unique values they take, the foreign-key parents they need, and West
+//! inserts that may repeat them. Memory grows with East, not with West.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use reconcile_binlog::{Row, Statement, StatementKind, TableDescription, Transaction, Value};
+use reconcile_schema::Schema;
+
+use crate::compare::{changed_columns, compare_rows, encode_values, RowCmp};
+use crate::fold::SideFold;
+use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
+use crate::table::TableInfo;
+
+type NameId = u32;
+type KeyBytes = Vec<u8>;
+/// A table layout: database, table, column names (when logged), column type codes.
+type LayoutKey = (String, String, Vec<Option<String>>, Vec<u8>);
+
+/// One row identity East changed.
+#[derive(Debug)]
+struct KeyState {
+    table: usize,
+    name: NameId,
+    key_bytes: KeyBytes,
+    key: Vec<(String, Value)>,
+    order: u64,
+    first_tx: usize,
+    east: SideFold,
+    west: Option<SideFold>,
+    /// Reasons for `fk-orphan` found while streaming West.
+    fk_notes: Vec<String>,
+}
+
+/// A foreign-key parent that an East row needs on West.
+#[derive(Debug, Default)]
+struct ParentWatch {
+    /// `Some(false)`: West deleted it (and did not re-create it) in the given GTID.
+    west_present: Option<(bool, String)>,
+    /// `schema.table {key}` for messages.
+    label: String,
+}
+
+/// A statement-format DML statement in East's window.
+#[derive(Debug)]
+struct StatementItem {
+    tx: usize,
+    label: String,
+    statement: Statement,
+    tables: Option<Vec<(String, String)>>,
+}
+
+#[derive(Debug, Default)]
+struct State<'s> {
+    config: Config,
+    schema: Option<&'s Schema>,
+    volatile: HashSet<(String, String, String)>,
+    tables: Vec<TableInfo>,
+    table_cache: HashMap<LayoutKey, usize>,
+    names: HashMap<(String, String), NameId>,
+    keys: HashMap<(NameId, KeyBytes), usize>,
+    states: Vec<KeyState>,
+    seq: u64,
+    east_tx: Vec<String>,
+    union: Vec<usize>,
+    statement_items: Vec<StatementItem>,
+    ddl: Vec<DdlEvent>,
+    /// Tables whose items are untrustworthy: (reason kind, message) per table.
+    table_marks: HashMap<(String, String), Vec<(Kind, String)>>,
+    /// Statements that could touch any table (unparseable).
+    global_marks: Vec<(Kind, String)>,
+    east_counts: SideCounts,
+    west_counts: SideCounts,
+    notes: Vec<String>,
+    // Built when East is complete, fed by West.
+    unique_interest: HashSet<(NameId, usize, KeyBytes)>,
+    west_holders: HashMap<(NameId, usize, KeyBytes), HashMap<KeyBytes, String>>,
+    parents: HashMap<(NameId, KeyBytes), ParentWatch>,
+    deleted_parents: HashMap<(NameId, KeyBytes), usize>,
+    retry_sigs: HashMap<(NameId, Vec<u8>), Vec<usize>>,
+    retry_hits: HashMap<usize, Vec<(String, Value)>>,
+}
+
+/// First pass: feed East's transactions after the divergence point, in commit order.
+#[derive(Debug)]
+pub struct EastPass<'s> {
+    state: State<'s>,
+}
+
+/// Second pass: feed West's transactions after the divergence point.
+#[derive(Debug)]
+pub struct WestPass<'s> {
+    state: State<'s>,
+}
+
+fn label_of(tx: &Transaction) -> String {
+    match &tx.gtid {
+        Some(g) => g.to_string(),
+        None => format!(
+            "{}:{}",
+            tx.position
+                .file
+                .rsplit('/')
+                .next()
+                .unwrap_or(&tx.position.file),
+            tx.position.start
+        ),
+    }
+}
+
+impl<'s> EastPass<'s> {
+    /// An engine for one scan. `schema` is `--schema`, when given.
+    pub fn new(config: Config, schema: Option<&'s Schema>) -> EastPass<'s> {
+        let volatile = config.volatile_columns.iter().cloned().collect();
+        EastPass {
+            state: State {
+                config,
+                schema,
+                volatile,
+                ..State::default()
+            },
+        }
+    }
+
+    /// Folds one East transaction.
+    pub fn add(&mut self, tx: &Transaction) {
+        let s = &mut self.state;
+        let tx_index = s.east_tx.len();
+        let label = label_of(tx);
+        tracing::debug!(side = "east", gtid = %label, rows = tx.changes.len(), "transaction");
+        s.east_tx.push(label.clone());
+        s.union.push(tx_index);
+        s.east_counts.transactions += 1;
+        for statement in &tx.statements {
+            match statement.kind {
+                StatementKind::Ddl => {
+                    s.record_statement("east", &label, statement, Kind::DdlInWindow)
+                }
+                StatementKind::Dml => {
+                    s.record_statement("east", &label, statement, Kind::StatementEvent);
+                    s.statement_items.push(StatementItem {
+                        tx: tx_index,
+                        label: label.clone(),
+                        statement: statement.clone(),
+                        tables: reconcile_schema::statement_tables(
+                            &statement.text,
+                            statement.schema.as_deref(),
+                        ),
+                    });
+                }
+                _ => {}
+            }
+        }
+        let infos: Vec<usize> = tx.tables.iter().map(|d| s.table_info(d)).collect();
+        for change in &tx.changes {
+            s.east_counts.row_changes += 1;
+            *s.east_counts
+                .per_table
+                .entry(format!("{}.{}", change.schema, change.table))
+                .or_insert(0) += 1;
+            let Some(&ti) = infos.get(change.table_index) else {
+                s.notes.push(format!(
+                    "{label}: a row change without its table map was ignored"
+                ));
+                continue;
+            };
+            for (before, after) in
+                split_by_key(&s.tables[ti], change.before.as_ref(), change.after.as_ref())
+            {
+                let Some((key_bytes, key)) =
+                    before.or(after).and_then(|r| key_of(&s.tables[ti], r))
+                else {
+                    continue;
+                };
+                let name = s.name_id(&s.tables[ti].schema.clone(), &s.tables[ti].table.clone());
+                let generated = s.tables[ti].generated.clone();
+                match s.keys.get(&(name, key_bytes.clone())) {
+                    Some(&i) => {
+                        s.states[i].east.push(before, after, &label, &generated);
+                        let first = s.states[i].first_tx;
+                        s.unite(first, tx_index);
+                    }
+                    None => {
+                        s.seq += 1;
+                        let state = KeyState {
+                            table: ti,
+                            name,
+                            key_bytes: key_bytes.clone(),
+                            key,
+                            order: s.seq,
+                            first_tx: tx_index,
+                            east: SideFold::new(before, after, &label, &generated),
+                            west: None,
+                            fk_notes: Vec::new(),
+                        };
+                        s.keys.insert((name, key_bytes), s.states.len());
+                        s.states.push(state);
+                    }
+                }
+            }
+        }
+    }
+
+    /// East is complete: prepare what West must be watched for.
+    pub fn into_west(mut self) -> WestPass<'s> {
+        self.state.prepare_west();
+        WestPass { state: self.state }
+    }
+}
+
+/// An update that changes the key is a delete of the old key and an insert of the new.
+fn split_by_key<'r>(
+    info: &TableInfo,
+    before: Option<&'r Row>,
+    after: Option<&'r Row>,
+) -> Vec<(Option<&'r Row>, Option<&'r Row>)> {
+    match (before, after) {
+        (Some(b), Some(a)) => match (key_of(info, b), key_of(info, a)) {
+            (Some((kb, _)), Some((ka, _))) if kb != ka => vec![(Some(b), None), (None, Some(a))],
+            _ => vec![(Some(b), Some(a))],
+        },
+        (b, a) if b.is_some() || a.is_some() => vec![(b, a)],
+        _ => Vec::new(),
+    }
+}
+
+/// The identity of a row: its identity-key values, or every non-generated value.
+fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>)> {
+    let columns: Vec<usize> = match &info.identity {
+        Some(cols) => cols.clone(),
+        None => (0..row.values.len())
+            .filter(|&i| !info.generated.get(i).copied().unwrap_or(false))
+            .collect(),
+    };
+    let mut values = Vec::with_capacity(columns.len());
+    for c in columns {
+        let value = row.values.get(c)?.as_ref()?;
+        values.push((
+            info.columns
+                .get(c)
+                .cloned()
+                .unwrap_or_else(|| format!("@{}", c + 1)),
+            value.clone(),
+        ));
+    }
+    Some((encode_values(values.iter().map(|(_, v)| v)), values))
+}
+
+/// Values of `columns` in `row` when all are present and none is NULL.
+fn tuple(row: &Row, columns: &[usize]) -> Option<KeyBytes> {
+    let mut values = Vec::with_capacity(columns.len());
+    for &c in columns {
+        match row.values.get(c)?.as_ref()? {
+            Value::Null => return None,
+            v => values.push(v),
+        }
+    }
+    Some(encode_values(values))
+}
+
+/// A value as people read it in a reason: numbers bare, text quoted, bytes as hex.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".to_owned(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Decimal(d) => d.clone(),
+        Value::Float(f) => format!("{f:?}"),
+        Value::Double(f) => format!("{f:?}"),
+        Value::String { bytes, .. } | Value::Binary(bytes) => match bytes.as_utf8() {
+            Some(text) => serde_json::to_string(text).unwrap_or_default(),
+            None => format!(
+                "0x{}",
+                bytes
+                    .0
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            ),
+        },
+        other => serde_json::to_string(other).unwrap_or_default(),
+    }
+}
+
+/// A key as `{"column":value, ...}`, the way the report shows keys.
+fn key_text(key: &[(String, Value)]) -> String {
+    let parts: Vec<String> = key
+        .iter()
+        .map(|(c, v)| {
+            format!(
+                "{}:{}",
+                serde_json::to_string(c).unwrap_or_default(),
+                value_text(v)
+            )
+        })
+        .collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+impl<'s> State<'s> {
+    fn name_id(&mut self, schema: &str, table: &str) -> NameId {
+        let next = self.names.len() as NameId;
+        *self
+            .names
+            .entry((schema.to_owned(), table.to_owned()))
+            .or_insert(next)
+    }
+
+    fn table_info(&mut self, desc: &TableDescription) -> usize {
+        let names: Vec<Option<String>> = desc.columns.iter().map(|c| c.name.clone()).collect();
+        let types: Vec<u8> = desc.columns.iter().map(|c| c.type_code).collect();
+        let cache_key = (desc.schema.clone(), desc.table.clone(), names, types);
+        if let Some(&i) = self.table_cache.get(&cache_key) {
+            return i;
+        }
+        let info = TableInfo::resolve(desc, self.schema);
+        self.tables.push(info);
+        let i = self.tables.len() - 1;
+        self.table_cache.insert(cache_key, i);
+        i
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.union[x] != x {
+            let parent = self.union[x];
+            self.union[x] = self.union[parent];
+            x = parent;
+        }
+        x
+    }
+
+    fn unite(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        // The earliest transaction stays the root, so groups sort by East commit order.
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.union[hi] = lo;
+    }
+
+    fn record_statement(&mut self, side: &str, label: &str, statement: &Statement, kind: Kind) {
+        let tables =
+            reconcile_schema::statement_tables(&statement.text, statement.schema.as_deref());
+        let text: String = statement.text.chars().take(200).collect();
+        let what = match kind {
+            Kind::DdlInWindow => "DDL",
+            _ => "statement-format DML (its rows are not in the binlog)",
+        };
+        let message = format!("{side} ran {what} in the window ({label}): {text}");
+        match &tables {
+            Some(list) => {
+                for t in list {
+                    self.table_marks
+                        .entry(t.clone())
+                        .or_default()
+                        .push((kind, message.clone()));
+                }
+            }
+            None => self.global_marks.push((
+                kind,
+                format!("{message} (its tables could not be determined)"),
+            )),
+        }
+        if kind == Kind::DdlInWindow {
+            self.ddl.push(DdlEvent {
+                side: side.to_owned(),
+                gtid: label.to_owned(),
+                statement: statement.text.clone(),
+                tables: tables
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(d, t)| format!("{d}.{t}"))
+                    .collect(),
+            });
+        }
+    }
+
+    /// Works out what West must be watched for, from East's folded changes.
+    fn prepare_west(&mut self) {
+        let mut base_holders: HashMap<(NameId, usize, KeyBytes), Vec<usize>> = HashMap::new();
+        let mut takers: Vec<((NameId, usize, KeyBytes), usize)> = Vec::new();
+        for i in 0..self.states.len() {
+            let info = self.tables[self.states[i].table].clone();
+            let name = self.states[i].name;
+            let east = self.states[i].east.clone();
+            for (u, cols) in info.unique_keys.iter().enumerate() {
+                if let Some(t) = east.last.as_ref().and_then(|r| tuple(r, cols)) {
+                    self.unique_interest.insert((name, u, t.clone()));
+                    takers.push(((name, u, t), i));
+                }
+                if let Some(t) = east.base.as_ref().and_then(|r| tuple(r, cols)) {
+                    base_holders.entry((name, u, t)).or_default().push(i);
+                }
+            }
+            if let Some(last) = &east.last {
+                for fk in &info.foreign_keys {
+                    self.watch_parent(i, &info, fk, last);
+                }
+                if east.base.is_none() {
+                    if let Some(sig) = self.retry_signature(&info, last) {
+                        self.retry_sigs.entry((name, sig)).or_default().push(i);
+                    }
+                }
+            } else if east.base.is_some() {
+                let has_children = self
+                    .schema
+                    .is_some_and(|s| s.children_of(&info.schema, &info.table).next().is_some());
+                if has_children {
+                    let key = (name, self.states[i].key_bytes.clone());
+                    self.deleted_parents.insert(key, i);
+                }
+            }
+        }
+        // A unique value one East row released and another took: both must be
+        // applied together, in East's order.
+        for (t, i) in takers {
+            if let Some(holders) = base_holders.get(&t) {
+                for &j in holders.clone().iter().filter(|&&j| j != i) {
+                    let (a, b) = (self.states[i].first_tx, self.states[j].first_tx);
+                    self.unite(a, b);
+                }
+            }
+        }
+    }
+
+    fn watch_parent(
+        &mut self,
+        child: usize,
+        info: &TableInfo,
+        fk: &crate::table::ForeignKeyInfo,
+        row: &Row,
+    ) {
+        let (parent_schema, parent_table) = &fk.parent;
+        let identity: Option<Vec<String>> = self
+            .schema
+            .and_then(|s| s.table(parent_schema, parent_table))
+            .and_then(|t| t.identity_key())
+            .map(|k| k.column_names().map(str::to_owned).collect());
+        let Some(identity) = identity else {
+            self.states[child].fk_notes.push(format!(
+                "references {parent_schema}.{parent_table}, whose key is unknown: the parent cannot be checked"
+            ));
+            return;
+        };
+        // Child values in the parent's identity-key order.
+        let mut values = Vec::new();
+        for id_col in &identity {
+            let Some(pos) = fk
+                .parent_columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(id_col))
+            else {
+                self.states[child].fk_notes.push(format!(
+                    "references {parent_schema}.{parent_table} by columns other than its key: the parent cannot be checked"
+                ));
+                return;
+            };
+            match fk
+                .columns
+                .get(pos)
+                .and_then(|&c| row.values.get(c))
+                .and_then(Option::as_ref)
+            {
+                Some(Value::Null) => return, // A NULL reference needs no parent.
+                Some(v) => values.push((id_col.clone(), v.clone())),
+                None => return,
+            }
+        }
+        let _ = info;
+        let bytes = encode_values(values.iter().map(|(_, v)| v));
+        let parent_name = self.name_id(parent_schema, parent_table);
+        // East's own change of the parent must be applied with (before) the child.
+        if let Some(&p) = self.keys.get(&(parent_name, bytes.clone())) {
+            let (a, b) = (self.states[p].first_tx, self.states[child].first_tx);
+            self.unite(a, b);
+        }
+        self.parents
+            .entry((parent_name, bytes))
+            .or_insert_with(|| ParentWatch {
+                west_present: None,
+                label: format!("{parent_schema}.{parent_table} {}", key_text(&values)),
+            });
+    }
+
+    /// The non-key, non-volatile, non-generated, non-AUTO_INCREMENT values of an inserted row.
+    fn retry_signature(&self, info: &TableInfo, row: &Row) -> Option<Vec<u8>> {
+        let identity: HashSet<usize> = info.identity.iter().flatten().copied().collect();
+        let mut values = Vec::new();
+        for (i, v) in row.values.iter().enumerate() {
+            let name = info.columns.get(i).cloned().unwrap_or_default();
+            let volatile = self
+                .volatile
+                .contains(&(info.schema.clone(), info.table.clone(), name));
+            if identity.contains(&i) || volatile || info.generated.get(i).copied().unwrap_or(false)
+            {
+                continue;
+            }
+            values.push(v.as_ref()?);
+        }
+        (!values.is_empty()).then(|| encode_values(values))
+    }
+}
+
+impl WestPass<'_> {
+    /// Streams one West transaction.
+    pub fn add(&mut self, tx: &Transaction) {
+        let s = &mut self.state;
+        let label = label_of(tx);
+        tracing::debug!(side = "west", gtid = %label, rows = tx.changes.len(), "transaction");
+        s.west_counts.transactions += 1;
+        for statement in &tx.statements {
+            match statement.kind {
+                StatementKind::Ddl => {
+                    s.record_statement("west", &label, statement, Kind::DdlInWindow)
+                }
+                StatementKind::Dml => {
+                    s.record_statement("west", &label, statement, Kind::StatementEvent)
+                }
+                _ => {}
+            }
+        }
+        if tx.changes.is_empty() {
+            return;
+        }
+        let infos: Vec<usize> = tx.tables.iter().map(|d| s.table_info(d)).collect();
+        for change in &tx.changes {
+            s.west_counts.row_changes += 1;
+            *s.west_counts
+                .per_table
+                .entry(format!("{}.{}", change.schema, change.table))
+                .or_insert(0) += 1;
+            let Some(&ti) = infos.get(change.table_index) else {
+                continue;
+            };
+            let info = s.tables[ti].clone();
+            let name = s.name_id(&info.schema, &info.table);
+            let mut touched = false;
+            for (before, after) in
+                split_by_key(&info, change.before.as_ref(), change.after.as_ref())
+            {
+                let Some((key_bytes, key)) = before.or(after).and_then(|r| key_of(&info, r)) else {
+                    continue;
+                };
+                if let Some(&i) = s.keys.get(&(name, key_bytes.clone())) {
+                    touched = true;
+                    match &mut s.states[i].west {
+                        Some(w) => w.push(before, after, &label, &info.generated),
+                        None => {
+                            s.states[i].west =
+                                Some(SideFold::new(before, after, &label, &info.generated))
+                        }
+                    }
+                }
+                if let Some(p) = s.parents.get_mut(&(name, key_bytes.clone())) {
+                    p.west_present = Some((after.is_some(), label.clone()));
+                }
+                // Which West rows hold the unique values East's rows take.
+                for (u, cols) in info.unique_keys.iter().enumerate() {
+                    if let Some(t) = before.and_then(|r| tuple(r, cols)) {
+                        if let Some(h) = s.west_holders.get_mut(&(name, u, t)) {
+                            h.remove(&key_bytes);
+                        }
+                    }
+                    if let Some(t) = after.and_then(|r| tuple(r, cols)) {
+                        if s.unique_interest.contains(&(name, u, t.clone())) {
+                            s.west_holders.entry((name, u, t)).or_default().insert(
+                                key_bytes.clone(),
+                                format!("{} (West, {label})", key_text(&key)),
+                            );
+                        }
+                    }
+                }
+                if let Some(after) = after {
+                    // New West children of a row East deleted.
+                    for fk in &info.foreign_keys {
+                        if let Some(parent) = s.parent_key_of(fk, after) {
+                            if let Some(&i) = s.deleted_parents.get(&parent) {
+                                s.states[i].fk_notes.push(format!(
+                                    "East deleted it, but West's {label} gives it a child in {}.{} {}",
+                                    info.schema,
+                                    info.table,
+                                    key_text(&key)
+                                ));
+                            }
+                        }
+                    }
+                    // A West insert repeating an East insert (a user retry).
+                    if before.is_none() {
+                        if let Some(sig) = s.retry_signature(&info, after) {
+                            if let Some(east) = s.retry_sigs.get(&(name, sig)).cloned() {
+                                for i in east {
+                                    if s.states[i].key_bytes != key_bytes {
+                                        s.retry_hits.entry(i).or_insert_with(|| key.clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if !touched {
+                s.west_counts.untouched_row_changes += 1;
+            }
+        }
+    }
+
+    /// Classifies every item and returns the outcome.
+    pub fn finish(self) -> Outcome {
+        self.state.finish()
+    }
+}
+
+impl State<'_> {
+    fn parent_key_of(
+        &mut self,
+        fk: &crate::table::ForeignKeyInfo,
+        row: &Row,
+    ) -> Option<(NameId, KeyBytes)> {
+        let (ps, pt) = &fk.parent;
+        let identity: Vec<String> = self
+            .schema?
+            .table(ps, pt)?
+            .identity_key()?
+            .column_names()
+            .map(str::to_owned)
+            .collect();
+        let mut values = Vec::new();
+        for id_col in &identity {
+            let pos = fk
+                .parent_columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(id_col))?;
+            match row.values.get(*fk.columns.get(pos)?)?.as_ref()? {
+                Value::Null => return None,
+                v => values.push(v),
+            }
+        }
+        let bytes = encode_values(values);
+        let name = *self.names.get(&(ps.clone(), pt.clone()))?;
+        Some((name, bytes))
+    }
+
+    fn finish(mut self) -> Outcome {
+        let mut verdicts = Vec::with_capacity(self.states.len());
+        for i in 0..self.states.len() {
+            verdicts.push(self.judge(i));
+        }
+
+        // Groups: union-find roots, ordered by their earliest East transaction.
+        let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..self.states.len() {
+            let root = self.find(self.states[i].first_tx);
+            members.entry(root).or_default().push(i);
+        }
+        let mut statement_groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (n, st) in self.statement_items.iter().enumerate() {
+            let tx = st.tx;
+            let root = {
+                let mut x = tx;
+                while self.union[x] != x {
+                    x = self.union[x];
+                }
+                x
+            };
+            statement_groups.entry(root).or_default().push(n);
+        }
+        let roots: Vec<usize> = {
+            let mut r: Vec<usize> = members
+                .keys()
+                .chain(statement_groups.keys())
+                .copied()
+                .collect();
+            r.sort_unstable();
+            r.dedup();
+            r
+        };
+
+        let mut items = Vec::new();
+        let mut item_of_state: HashMap<usize, u64> = HashMap::new();
+        for (g, root) in roots.iter().enumerate() {
+            let group = g as u64 + 1;
+            let mut in_group: Vec<usize> = members.get(root).cloned().unwrap_or_default();
+            in_group.sort_by_key(|&i| self.states[i].order);
+            let statements = statement_groups.get(root).cloned().unwrap_or_default();
+            let review_members: Vec<String> = in_group
+                .iter()
+                .filter(|&&i| verdicts[i].class == Class::Review)
+                .map(|&i| {
+                    let st = &self.states[i];
+                    let kind = verdicts[i]
+                        .reasons
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .min()
+                        .map(Kind::as_str)
+                        .unwrap_or("review");
+                    format!(
+                        "{}.{} {} ({kind})",
+                        self.tables[st.table].schema,
+                        self.tables[st.table].table,
+                        key_text(&st.key)
+                    )
+                })
+                .chain(
+                    statements
+                        .iter()
+                        .map(|&n| format!("statement in {}", self.statement_items[n].label)),
+                )
+                .collect();
+            for &i in &in_group {
+                let mut verdict = std::mem::take(&mut verdicts[i]);
+                if verdict.class == Class::Auto && !review_members.is_empty() {
+                    verdict.class = Class::Review;
+                    verdict.reasons.push((
+                        Kind::SameTransaction,
+                        format!(
+                            "clean by itself, but applied all or nothing with {}",
+                            review_members.join(", ")
+                        ),
+                    ));
+                }
+                let id = items.len() as u64 + 1;
+                item_of_state.insert(i, id);
+                items.push(self.item(i, id, group, verdict));
+            }
+            for n in statements {
+                let id = items.len() as u64 + 1;
+                items.push(self.statement_item(n, id, group));
+            }
+        }
+
+        // Rekey suggestions name the items that refer to the key through a foreign key.
+        for item in items.iter_mut() {
+            if let Some(Suggestion::Rekey { referenced_by }) = &mut item.suggestion {
+                let Some(name) = self
+                    .names
+                    .get(&(item.schema.clone(), item.table.clone()))
+                    .copied()
+                else {
+                    continue;
+                };
+                let bytes = encode_values(item.key.iter().map(|(_, v)| v));
+                for (j, st) in self.states.iter().enumerate() {
+                    let info = &self.tables[st.table];
+                    let Some(last) = &st.east.last else { continue };
+                    let refers = info.foreign_keys.iter().any(|fk| {
+                        fk.parent == (item.schema.clone(), item.table.clone())
+                            && tuple_in_parent_order(self.schema, fk, last)
+                                .is_some_and(|b| b == bytes)
+                    });
+                    if refers {
+                        if let Some(&id) = item_of_state.get(&j) {
+                            referenced_by.push(id);
+                        }
+                    }
+                }
+                let _ = name;
+            }
+        }
+
+        Outcome {
+            items,
+            ddl: self.ddl,
+            east: self.east_counts,
+            west: self.west_counts,
+            notes: self.notes,
+        }
+    }
+
+    /// The verdict for one East key, before group rules.
+    #[allow(clippy::too_many_lines)]
+    fn judge(&self, i: usize) -> Verdict {
+        let st = &self.states[i];
+        let info = &self.tables[st.table];
+        let generated = &info.generated;
+        let mut reasons: Vec<(Kind, String)> = Vec::new();
+        let mut suggestion = None;
+        let mut notes = Vec::new();
+        if !info.cascades_to.is_empty() && st.east.last.is_none() {
+            notes.push(format!(
+                "deleting it on West cascades (ON DELETE CASCADE) to {}",
+                info.cascades_to.join(", ")
+            ));
+        }
+
+        reasons.extend(self.global_marks.iter().cloned());
+        if let Some(marks) = self
+            .table_marks
+            .get(&(info.schema.clone(), info.table.clone()))
+        {
+            reasons.extend(marks.iter().cloned());
+        }
+        for (kind, why) in &info.problems {
+            reasons.push((*kind, why.clone()));
+        }
+        if let Some(gap) = &st.east.broken {
+            reasons.push((Kind::BaseMismatch, format!("East's history: {gap}")));
+        }
+
+        let east_net = st.east.net(generated);
+        if east_net == NetOp::None {
+            return Verdict::skip("East's changes of this key cancel out: nothing to replay");
+        }
+        let west_net = st.west.as_ref().map(|w| w.net(generated));
+        match (&st.west, west_net) {
+            (Some(w), Some(wn)) if wn != NetOp::None => {
+                if let Some(gap) = &w.broken {
+                    reasons.push((Kind::BaseMismatch, format!("West's history: {gap}")));
+                }
+                match compare_rows(st.east.last.as_ref(), w.last.as_ref(), generated) {
+                    RowCmp::Equal => return Verdict::skip("both sides reached the same row"),
+                    RowCmp::Unknown => reasons.push((
+                        Kind::PartialImage,
+                        "the final rows agree on the columns both images hold, but not all columns were logged".to_owned(),
+                    )),
+                    RowCmp::Different => {}
+                }
+                if compare_rows(st.east.base.as_ref(), w.base.as_ref(), generated)
+                    == RowCmp::Different
+                {
+                    reasons.push((
+                        Kind::BaseMismatch,
+                        "East and West started from different rows: the histories are not what they seem".to_owned(),
+                    ));
+                }
+                if st.east.partial || w.partial {
+                    reasons.push((
+                        Kind::PartialImage,
+                        "a row image of this key lacks columns".to_owned(),
+                    ));
+                }
+                match (&st.east.base, &st.east.last, &w.last) {
+                    (None, _, _) => {
+                        reasons.push((
+                            Kind::InsertInsert,
+                            "both sides inserted this key with different rows".to_owned(),
+                        ));
+                        if info.identity_auto_increment {
+                            suggestion = Some(Suggestion::Rekey {
+                                referenced_by: Vec::new(),
+                            });
+                        }
+                    }
+                    (Some(base), Some(e), Some(wl)) => {
+                        let ec = changed_columns(Some(base), Some(e), generated);
+                        let wc = changed_columns(w.base.as_ref(), Some(wl), generated);
+                        let disjoint = ec.iter().all(|c| !wc.contains(c));
+                        reasons.push((
+                            Kind::UpdateUpdate,
+                            if disjoint {
+                                "both sides updated the row, in different columns".to_owned()
+                            } else {
+                                "both sides updated the same columns to different values".to_owned()
+                            },
+                        ));
+                        if disjoint && !st.east.partial && !w.partial {
+                            let mut merged = wl.clone();
+                            for &c in &ec {
+                                if let (Some(slot), Some(v)) =
+                                    (merged.values.get_mut(c), e.values.get(c))
+                                {
+                                    slot.clone_from(v);
+                                }
+                            }
+                            suggestion = Some(Suggestion::MergeColumns {
+                                merged: named(info, &merged),
+                            });
+                        }
+                    }
+                    (Some(_), Some(_), None) => reasons.push((
+                        Kind::UpdateDelete,
+                        format!(
+                            "East updated the row, West deleted it ({})",
+                            w.gtids.join(", ")
+                        ),
+                    )),
+                    (Some(_), None, Some(_)) => reasons.push((
+                        Kind::DeleteUpdate,
+                        format!(
+                            "East deleted the row, West updated it ({})",
+                            w.gtids.join(", ")
+                        ),
+                    )),
+                    (Some(_), None, None) => {}
+                }
+            }
+            _ => {
+                // Only East changed the key (or West's changes cancel out).
+                if st.east.partial {
+                    reasons.push((
+                        Kind::PartialImage,
+                        "East's row images lack columns needed to replay safely".to_owned(),
+                    ));
+                }
+                if let Some(last) = &st.east.last {
+                    for (u, cols) in info.unique_keys.iter().enumerate() {
+                        if let Some(t) = tuple(last, cols) {
+                            if let Some(holders) = self.west_holders.get(&(st.name, u, t)) {
+                                for (holder, what) in holders {
+                                    if *holder != st.key_bytes {
+                                        let names: Vec<&str> = cols
+                                            .iter()
+                                            .filter_map(|&c| {
+                                                info.columns.get(c).map(String::as_str)
+                                            })
+                                            .collect();
+                                        reasons.push((
+                                            Kind::UniqueCollision,
+                                            format!(
+                                                "its ({}) value is held on West by {what}",
+                                                names.join(", ")
+                                            ),
+                                        ));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    for fk in &info.foreign_keys {
+                        if let Some(parent) = tuple_in_parent_order(self.schema, fk, last) {
+                            let name = self.names.get(&fk.parent).copied();
+                            if let Some(watch) = name.and_then(|n| self.parents.get(&(n, parent))) {
+                                if let Some((false, gtid)) = &watch.west_present {
+                                    reasons.push((
+                                        Kind::FkOrphan,
+                                        format!(
+                                            "its parent {} was deleted on West ({gtid})",
+                                            watch.label
+                                        ),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    if let Some(west_key) = self.retry_hits.get(&i) {
+                        reasons.push((
+                            Kind::PossibleRetry,
+                            format!(
+                                "West inserted the same row as {} (a user retry?)",
+                                key_text(west_key)
+                            ),
+                        ));
+                        suggestion = Some(Suggestion::DuplicateOf {
+                            key: west_key.clone(),
+                        });
+                    }
+                }
+                if west_net == Some(NetOp::None) {
+                    notes.push("West changed this key too, but its changes cancel out".to_owned());
+                }
+            }
+        }
+        for note in &st.fk_notes {
+            reasons.push((Kind::FkOrphan, note.clone()));
+        }
+        if reasons.is_empty() {
+            return Verdict {
+                class: Class::Auto,
+                reasons,
+                suggestion,
+                notes,
+            };
+        }
+        reasons.sort_by_key(|(k, _)| *k);
+        let top = reasons.first().map(|(k, _)| *k);
+        match (top, &suggestion) {
+            (Some(Kind::UpdateUpdate), Some(Suggestion::MergeColumns { .. }))
+                if self.config.merge_disjoint_columns && reasons.len() == 1 =>
+            {
+                notes.extend(reasons.into_iter().map(|(_, r)| r));
+                notes.push("applied as the merged row (--merge disjoint-columns)".to_owned());
+                Verdict {
+                    class: Class::Auto,
+                    reasons: Vec::new(),
+                    suggestion,
+                    notes,
+                }
+            }
+            (Some(Kind::PossibleRetry), _) if self.config.retries_skip && reasons.len() == 1 => {
+                notes.extend(reasons.into_iter().map(|(_, r)| r));
+                notes.push("skipped as a retry (--retries skip)".to_owned());
+                Verdict {
+                    class: Class::Skip,
+                    reasons: Vec::new(),
+                    suggestion,
+                    notes,
+                }
+            }
+            _ => Verdict {
+                class: Class::Review,
+                reasons,
+                suggestion,
+                notes,
+            },
+        }
+    }
+
+    fn item(&self, i: usize, id: u64, group: u64, verdict: Verdict) -> Item {
+        let Verdict {
+            class,
+            reasons,
+            suggestion,
+            notes,
+        } = verdict;
+        let st = &self.states[i];
+        let info = &self.tables[st.table];
+        let generated = &info.generated;
+        let kind = if class == Class::Review {
+            reasons.iter().map(|(k, _)| *k).min()
+        } else {
+            None
+        };
+        let west_base = st
+            .west
+            .as_ref()
+            .and_then(|w| w.base.as_ref())
+            .map(|r| named(info, r));
+        let names = |cols: Vec<usize>| -> Vec<String> {
+            cols.into_iter()
+                .filter_map(|c| info.columns.get(c).cloned())
+                .collect()
+        };
+        let mut parts: Vec<String> = reasons.into_iter().map(|(_, r)| r).collect();
+        if class == Class::Auto && parts.is_empty() && notes.is_empty() {
+            parts.push("only East changed this key".to_owned());
+        }
+        parts.extend(notes);
+        let reason = parts.join("; ");
+        Item {
+            id,
+            group,
+            class,
+            kind,
+            suggestion,
+            schema: info.schema.clone(),
+            table: info.table.clone(),
+            columns: info.columns.clone(),
+            generated: info
+                .columns
+                .iter()
+                .zip(generated)
+                .filter(|(_, g)| **g)
+                .map(|(c, _)| c.clone())
+                .collect(),
+            key: st.key.clone(),
+            east_op: st.east.net(generated),
+            west_op: st.west.as_ref().map(|w| w.net(generated)),
+            base: st.east.base.as_ref().map(|r| named(info, r)),
+            west_base,
+            east: st.east.last.as_ref().map(|r| named(info, r)),
+            west: st
+                .west
+                .as_ref()
+                .and_then(|w| w.last.as_ref())
+                .map(|r| named(info, r)),
+            east_changed: names(changed_columns(
+                st.east.base.as_ref(),
+                st.east.last.as_ref(),
+                generated,
+            )),
+            west_changed: st
+                .west
+                .as_ref()
+                .map(|w| names(changed_columns(w.base.as_ref(), w.last.as_ref(), generated)))
+                .unwrap_or_default(),
+            east_gtids: st.east.gtids.clone(),
+            west_gtids: st
+                .west
+                .as_ref()
+                .map(|w| w.gtids.clone())
+                .unwrap_or_default(),
+            reason,
+        }
+    }
+
+    fn statement_item(&self, n: usize, id: u64, group: u64) -> Item {
+        let st = &self.statement_items[n];
+        let (schema, table) = match st.tables.as_deref() {
+            Some([(d, t), ..]) => (d.clone(), t.clone()),
+            _ => (
+                st.statement.schema.clone().unwrap_or_default(),
+                String::new(),
+            ),
+        };
+        Item {
+            id,
+            group,
+            class: Class::Review,
+            kind: Some(Kind::StatementEvent),
+            suggestion: None,
+            schema,
+            table,
+            columns: Vec::new(),
+            generated: Vec::new(),
+            key: Vec::new(),
+            east_op: NetOp::None,
+            west_op: None,
+            base: None,
+            west_base: None,
+            east: None,
+            west: None,
+            east_changed: Vec::new(),
+            west_changed: Vec::new(),
+            east_gtids: vec![st.label.clone()],
+            west_gtids: Vec::new(),
+            reason: format!(
+                "East logged this change as a statement, so its rows are unknown: {}",
+                st.statement.text.chars().take(300).collect::<String>()
+            ),
+        }
+    }
+}
+
+/// The verdict for one key: its class, the reasons it needs review (most important
+/// first once sorted), a suggestion, and notes that explain without deciding.
+#[derive(Debug, Default)]
+struct Verdict {
+    class: Class,
+    reasons: Vec<(Kind, String)>,
+    suggestion: Option<Suggestion>,
+    notes: Vec<String>,
+}
+
+impl Verdict {
+    fn skip(why: &str) -> Verdict {
+        Verdict {
+            class: Class::Skip,
+            reasons: Vec::new(),
+            suggestion: None,
+            notes: vec![why.to_owned()],
+        }
+    }
+}
+
+/// The child's referencing values in the parent's identity-key order.
+fn tuple_in_parent_order(
+    schema: Option<&Schema>,
+    fk: &crate::table::ForeignKeyInfo,
+    row: &Row,
+) -> Option<KeyBytes> {
+    let (ps, pt) = &fk.parent;
+    let identity: Vec<String> = schema?
+        .table(ps, pt)?
+        .identity_key()?
+        .column_names()
+        .map(str::to_owned)
+        .collect();
+    let mut values = Vec::new();
+    for id_col in &identity {
+        let pos = fk
+            .parent_columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(id_col))?;
+        match row.values.get(*fk.columns.get(pos)?)?.as_ref()? {
+            Value::Null => return None,
+            v => values.push(v),
+        }
+    }
+    Some(encode_values(values))
+}
+
+/// A row as `(column, value)` pairs of the columns present.
+fn named(info: &TableInfo, row: &Row) -> Vec<(String, Value)> {
+    row.values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let v = v.as_ref()?;
+            Some((
+                info.columns
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("@{}", i + 1)),
+                v.clone(),
+            ))
+        })
+        .collect()
+}

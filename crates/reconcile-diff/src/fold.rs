@@ -1,0 +1,163 @@
+//! Folding one side's changes of one key into its net change: base → final.
+
+use reconcile_binlog::Row;
+
+use crate::compare::{compare_rows, is_full, RowCmp};
+use crate::model::NetOp;
+
+/// One side's net change of one key over the window.
+#[derive(Debug, Clone)]
+pub(crate) struct SideFold {
+    /// The row before the side's first change (`None`: absent).
+    pub base: Option<Row>,
+    /// The row after the side's last change (`None`: absent).
+    pub last: Option<Row>,
+    /// Transactions (GTIDs or positions) that changed the key, in order.
+    pub gtids: Vec<String>,
+    /// The side's own history is not a chain: a change's before image differs from
+    /// the previous change's after image (missing transactions).
+    pub broken: Option<String>,
+    /// Some image lacked columns.
+    pub partial: bool,
+}
+
+/// Overlays the columns present in `top` onto `under` (for partial after images).
+fn overlay(under: Option<&Row>, top: &Row) -> Row {
+    let mut values = under.map(|r| r.values.clone()).unwrap_or_default();
+    if values.len() < top.values.len() {
+        values.resize(top.values.len(), None);
+    }
+    for (slot, v) in values.iter_mut().zip(&top.values) {
+        if v.is_some() {
+            slot.clone_from(v);
+        }
+    }
+    Row { values }
+}
+
+impl SideFold {
+    /// A side's first change of the key.
+    pub fn new(
+        before: Option<&Row>,
+        after: Option<&Row>,
+        gtid: &str,
+        generated: &[bool],
+    ) -> SideFold {
+        let partial = before.is_some_and(|r| !is_full(r, generated))
+            || after.is_some_and(|r| !is_full(r, generated));
+        SideFold {
+            base: before.cloned(),
+            last: after.map(|a| {
+                if partial {
+                    overlay(before, a)
+                } else {
+                    a.clone()
+                }
+            }),
+            gtids: vec![gtid.to_owned()],
+            broken: None,
+            partial,
+        }
+    }
+
+    /// A later change of the same key by the same side.
+    pub fn push(
+        &mut self,
+        before: Option<&Row>,
+        after: Option<&Row>,
+        gtid: &str,
+        generated: &[bool],
+    ) {
+        let partial = before.is_some_and(|r| !is_full(r, generated))
+            || after.is_some_and(|r| !is_full(r, generated));
+        self.partial |= partial;
+        if self.broken.is_none() {
+            match compare_rows(before, self.last.as_ref(), generated) {
+                RowCmp::Different => {
+                    self.broken = Some(format!(
+                        "in {gtid} the row before the change is not the row {} left: the history has a gap",
+                        self.gtids.last().map(String::as_str).unwrap_or("the previous change")
+                    ));
+                }
+                RowCmp::Unknown => self.partial = true,
+                RowCmp::Equal => {}
+            }
+        }
+        let merged_before = match (before, self.last.as_ref()) {
+            (Some(b), Some(l)) => Some(overlay(Some(l), b)),
+            (b, l) => b.or(l).cloned(),
+        };
+        self.last = after.map(|a| {
+            if partial {
+                overlay(merged_before.as_ref(), a)
+            } else {
+                a.clone()
+            }
+        });
+        if self.gtids.last().map(String::as_str) != Some(gtid) {
+            self.gtids.push(gtid.to_owned());
+        }
+    }
+
+    /// The net operation.
+    pub fn net(&self, generated: &[bool]) -> NetOp {
+        match (&self.base, &self.last) {
+            (None, Some(_)) => NetOp::Insert,
+            (Some(_), None) => NetOp::Delete,
+            (None, None) => NetOp::None,
+            (Some(b), Some(l)) => match compare_rows(Some(b), Some(l), generated) {
+                RowCmp::Equal => NetOp::None,
+                _ => NetOp::Update,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reconcile_binlog::Value;
+
+    use super::*;
+
+    fn row(values: &[i64]) -> Row {
+        Row {
+            values: values.iter().map(|v| Some(Value::Int(*v))).collect(),
+        }
+    }
+
+    #[test]
+    fn insert_then_update_then_delete_nets_to_none() {
+        let mut f = SideFold::new(None, Some(&row(&[1, 10])), "a", &[]);
+        f.push(Some(&row(&[1, 10])), Some(&row(&[1, 11])), "b", &[]);
+        assert_eq!(f.net(&[]), NetOp::Insert);
+        f.push(Some(&row(&[1, 11])), None, "c", &[]);
+        assert_eq!(f.net(&[]), NetOp::None);
+        assert!(f.broken.is_none());
+        assert_eq!(f.gtids, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_gap_in_the_chain_is_noticed() {
+        let mut f = SideFold::new(Some(&row(&[1, 10])), Some(&row(&[1, 11])), "a", &[]);
+        f.push(Some(&row(&[1, 99])), Some(&row(&[1, 12])), "b", &[]);
+        assert!(f.broken.as_deref().unwrap().contains("in b"));
+    }
+
+    #[test]
+    fn update_back_to_base_is_no_change() {
+        let mut f = SideFold::new(Some(&row(&[1, 10])), Some(&row(&[1, 11])), "a", &[]);
+        f.push(Some(&row(&[1, 11])), Some(&row(&[1, 10])), "b", &[]);
+        assert_eq!(f.net(&[]), NetOp::None);
+    }
+
+    #[test]
+    fn partial_after_images_are_overlaid_on_what_was_known() {
+        let before = row(&[1, 10, 20]);
+        let after = Row {
+            values: vec![Some(Value::Int(1)), Some(Value::Int(11)), None],
+        };
+        let f = SideFold::new(Some(&before), Some(&after), "a", &[]);
+        assert!(f.partial);
+        assert_eq!(f.last.unwrap(), row(&[1, 11, 20]));
+    }
+}

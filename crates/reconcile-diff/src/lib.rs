@@ -1,0 +1,29 @@
+//! The pure core of `reconcile`: where two histories part, each side's net change per
+//! row identity, and the verdict for every change East made.
+//!
+//! Architecture invariant: no I/O. This crate depends on no tokio, mysql_async, csv
+//! or clap; it consumes transactions and returns items plus notes, never failing on a
+//! conflict (a conflict is a `review` item).
+//!
+//! Usage: [`find_divergence`] on both sides' GTID histories; then feed East's own
+//! transactions to an [`EastPass`], call [`EastPass::into_west`], feed West's own
+//! transactions, and [`WestPass::finish`] returns the [`Outcome`].
+//!
+//! The contract (see `docs/CLASSIFICATION.md`): an item is `auto` only when East alone
+//! changed the key and nothing West wrote can be overwritten; anything uncertain is
+//! `review`.
+
+mod compare;
+mod divergence;
+mod engine;
+mod fold;
+mod hash;
+mod model;
+mod table;
+
+pub use divergence::{find_divergence, Divergence, DivergenceError, GtidHistory};
+pub use engine::{EastPass, WestPass};
+pub use hash::item_hash;
+pub use model::{
+    Class, Config, DdlEvent, Image, Item, Kind, NetOp, Outcome, SideCounts, Suggestion,
+};
