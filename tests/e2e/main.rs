@@ -5,6 +5,8 @@
 mod inspect;
 mod inspect_oracle;
 mod scan_expected;
+mod scan_inputs;
+mod worksheet;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -60,11 +60,31 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// `{column: value}` with exact JSON values, in column order.
+/// Values longer than this (as JSON) are elided in the worksheet: a spreadsheet
+/// cell holds at most 32,767 characters, and nobody reviews a megabyte by eye. The
+/// plan always holds them whole.
+const MAX_CELL_VALUE: usize = 200;
+
+/// A value as the worksheet shows it: exact JSON, or for a long value
+/// `{"elided": {"chars": N, "sha256": "...", "starts": "..."}}`.
+fn cell_value(value: &Value) -> Json {
+    let exact = value_json(value);
+    let text = exact.to_string();
+    if text.chars().count() <= MAX_CELL_VALUE {
+        return exact;
+    }
+    let starts: String = match &exact {
+        Json::String(s) => s.chars().take(40).collect(),
+        other => other.to_string().chars().take(40).collect(),
+    };
+    json!({ "elided": { "chars": text.chars().count(), "sha256": sha256_hex(text.as_bytes()), "starts": starts } })
+}
+
+/// `{column: value}` in column order, long values elided (see [`cell_value`]).
 pub fn pairs_json(pairs: &[(String, Value)]) -> String {
     let mut map = Map::new();
     for (column, value) in pairs {
-        map.insert(column.clone(), value_json(value));
+        map.insert(column.clone(), cell_value(value));
     }
     Json::Object(map).to_string()
 }
@@ -98,21 +118,27 @@ pub fn default_decision(item: &Item) -> &'static str {
     }
 }
 
-/// A cell a spreadsheet must not execute: text starting with `=`, `+`, `-`, `@`, a
-/// tab or a carriage return gets a leading `'`, which spreadsheets show as text.
+/// A text cell a spreadsheet must neither execute nor reinterpret: text starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return (a formula), or with a digit
+/// (which Calc may read as a number or a date: `0-1-12` becomes 2000-01-12) gets a
+/// leading `'`, kept as text by spreadsheets.
 pub fn spreadsheet_safe(cell: String) -> String {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        Some(c) if c.is_ascii_digit() => format!("'{cell}"),
         _ => cell,
     }
+}
+
+/// A list as a JSON array of strings (never mistaken for a number or a date).
+fn list_cell(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_default()
 }
 
 /// The worksheet row of an item (with its default decision).
 pub fn csv_row(item: &Item, hash: &str) -> Vec<String> {
     let op = |o: NetOp| o.as_str().to_owned();
-    let row = vec![
-        item.id.to_string(),
-        item.group.to_string(),
+    let text = vec![
         item.class.as_str().to_owned(),
         item.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         suggestion_text(item.suggestion.as_ref()),
@@ -128,15 +154,19 @@ pub fn csv_row(item: &Item, hash: &str) -> Vec<String> {
         } else {
             String::new()
         },
-        item.east_changed.join(","),
-        item.west_changed.join(","),
-        item.east_gtids.join(","),
-        item.west_gtids.join(","),
+        list_cell(&item.east_changed),
+        list_cell(&item.west_changed),
+        list_cell(&item.east_gtids),
+        list_cell(&item.west_gtids),
         item.reason.clone(),
         default_decision(item).to_owned(),
         format!("sha256:{hash}"),
     ];
-    row.into_iter().map(spreadsheet_safe).collect()
+    // item_id and group_id are the only numeric cells.
+    [item.id.to_string(), item.group.to_string()]
+        .into_iter()
+        .chain(text.into_iter().map(spreadsheet_safe))
+        .collect()
 }
 
 /// Writes all three outputs to `out` atomically.
@@ -274,5 +304,7 @@ mod tests {
         assert_eq!(spreadsheet_safe("@cmd".into()), "'@cmd");
         assert_eq!(spreadsheet_safe("{\"id\":7}".into()), "{\"id\":7}");
         assert_eq!(spreadsheet_safe(String::new()), "");
+        assert_eq!(spreadsheet_safe("0-1-12".into()), "'0-1-12");
+        assert_eq!(spreadsheet_safe("[\"0-1-12\"]".into()), "[\"0-1-12\"]");
     }
 }

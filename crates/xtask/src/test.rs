@@ -8,7 +8,7 @@ use reconcile_testkit::{find_program, Program, SERVER_DIR_PREFIX};
 use crate::{run_step, workspace_root};
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    ensure_mariadb()?;
+    ensure_test_tools()?;
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     ensure_rust_components(&cargo)?;
@@ -104,9 +104,19 @@ fn ensure_rust_components(cargo: &str) -> Result<(), String> {
     .map_err(|e| format!("{e}; install the rustfmt and clippy components of your Rust toolchain"))
 }
 
-/// Installs MariaDB with apt-get when `mariadbd` is missing and we are root;
+fn has_soffice() -> bool {
+    ["soffice", "libreoffice"].iter().any(|p| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Installs what the tests need with apt-get when it is missing and we are root
+/// (MariaDB for the live tests, LibreOffice Calc for the worksheet round trip);
 /// otherwise says exactly what to install.
-fn ensure_mariadb() -> Result<(), String> {
+fn ensure_test_tools() -> Result<(), String> {
     let needed = [
         Program::Server,
         Program::InstallDb,
@@ -114,15 +124,22 @@ fn ensure_mariadb() -> Result<(), String> {
         Program::Dump,
         Program::Binlog,
     ];
-    let missing: Vec<&str> = needed
+    let mut missing: Vec<&str> = needed
         .iter()
         .filter(|p| find_program(**p).is_err())
         .map(|p| p.names()[0])
         .collect();
+    let mut packages = Vec::new();
+    if !missing.is_empty() {
+        packages.extend(["mariadb-server", "mariadb-client"]);
+    }
+    if !has_soffice() {
+        missing.push("soffice");
+        packages.push("libreoffice-calc-nogui");
+    }
     if missing.is_empty() {
         return Ok(());
     }
-    let packages = ["mariadb-server", "mariadb-client"];
     let is_root = Command::new("id")
         .arg("-u")
         .output()
@@ -130,14 +147,14 @@ fn ensure_mariadb() -> Result<(), String> {
         .unwrap_or(false);
     if !is_root {
         return Err(format!(
-            "MariaDB programs missing ({}); the live tests need them. Install them as root:\n  \
+            "test programs missing ({}); the live tests need them. Install them as root:\n  \
              apt-get update && apt-get install -y {}\nthen run `cargo xtask test` again",
             missing.join(", "),
             packages.join(" ")
         ));
     }
     eprintln!(
-        "xtask: MariaDB programs missing ({}); installing {} with apt-get",
+        "xtask: test programs missing ({}); installing {} with apt-get",
         missing.join(", "),
         packages.join(" ")
     );
@@ -164,6 +181,9 @@ fn ensure_mariadb() -> Result<(), String> {
     result?;
     for p in needed {
         find_program(p).map_err(|e| format!("after installing: {e}"))?;
+    }
+    if !has_soffice() {
+        return Err("after installing: soffice (LibreOffice) still not found".to_owned());
     }
     Ok(())
 }
