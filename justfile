@@ -5,9 +5,9 @@
 test:
     cargo xtask test
 
-# Show the bundled `conflicts` scenario's East binlogs (no server needed).
+# Scan the bundled `conflicts` scenario (no server needed).
 demo:
-    cargo run -q -p reconcile-cli -- inspect testdata/conflicts/east
+    cargo run -q -p reconcile-cli -- scan --east testdata/conflicts/east --west testdata/conflicts/west --schema testdata/conflicts/schema.sql --volatile-columns shop.tickets.opened_at --out /tmp/reconcile-demo --overwrite
 
 # Regenerate testdata/ binlogs from their SQL against real MariaDB servers.
 gen-testdata *SCENARIOS:

@@ -316,3 +316,31 @@ fn without_schema_nothing_is_auto() {
         "{classes:?}"
     );
 }
+
+/// Regression: `reconcile scan ... | head -1` panicked writing the summary to a
+/// closed pipe. A closed stdout is not an error: the outputs are already written.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let mut child = reconcile()
+        .args([
+            "scan",
+            "--east",
+            &fixture("conflicts/east"),
+            "--west",
+            &fixture("conflicts/west"),
+            "--out",
+        ])
+        .arg(&out_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "exit {}: {err}", out.status);
+    assert!(out_dir.join("conflicts.csv").is_file());
+}

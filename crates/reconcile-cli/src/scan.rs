@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -322,7 +322,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
         }),
     };
     report::write_all(&args.out, &meta, &outcome)?;
-    print_summary(&meta, &outcome, &args.out);
+    print_summary(&meta, &outcome, &args.out)?;
     Ok(())
 }
 
@@ -340,28 +340,32 @@ fn west_window_owns(w: &Window, g: &reconcile_binlog::Gtid) -> bool {
     }
 }
 
-fn print_summary(meta: &report::ScanMeta, outcome: &Outcome, out: &Path) {
-    println!("Divergence:");
+fn print_summary(meta: &report::ScanMeta, outcome: &Outcome, out: &Path) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    writeln!(w, "Divergence:")?;
     for line in &meta.divergence {
-        println!("  {line}");
+        writeln!(w, "  {line}")?;
     }
-    println!(
+    writeln!(
+        w,
         "East (old primary): {} transactions, {} row changes of its own",
         outcome.east.transactions, outcome.east.row_changes
-    );
-    println!(
+    )?;
+    writeln!(w,
         "West (surviving primary): {} transactions, {} row changes of its own ({} on keys East did not touch)",
         outcome.west.transactions, outcome.west.row_changes, outcome.west.untouched_row_changes
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "Items: {} (auto {}, skip {}, review {})",
         outcome.items.len(),
         outcome.count_class(Class::Auto),
         outcome.count_class(Class::Skip),
         outcome.count_class(Class::Review)
-    );
+    )?;
     for (kind, n) in outcome.count_kinds() {
-        println!("  review {kind}: {n}");
+        writeln!(w, "  review {kind}: {n}")?;
     }
     let mut per_table: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     for item in &outcome.items {
@@ -374,21 +378,24 @@ fn print_summary(meta: &report::ScanMeta, outcome: &Outcome, out: &Path) {
             Class::Review => 2,
         }] += 1;
     }
-    println!("Per table (auto/skip/review):");
+    writeln!(w, "Per table (auto/skip/review):")?;
     for (table, [a, s, r]) in per_table {
-        println!("  {table}: {a}/{s}/{r}");
+        writeln!(w, "  {table}: {a}/{s}/{r}")?;
     }
     for ddl in &outcome.ddl {
-        println!(
+        writeln!(
+            w,
             "DDL in the window on {} ({}): {}",
             ddl.side, ddl.gtid, ddl.statement
-        );
+        )?;
     }
     for note in &outcome.notes {
-        println!("Note: {note}");
+        writeln!(w, "Note: {note}")?;
     }
-    println!(
+    writeln!(
+        w,
         "Wrote {}/conflicts.csv, plan.jsonl, summary.json",
         out.display()
-    );
+    )?;
+    Ok(())
 }
