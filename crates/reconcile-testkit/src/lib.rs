@@ -11,11 +11,16 @@
 //! which case they fail (a skipped live test must never look like a passed one).
 
 mod error;
+mod mysql_binlog;
 mod programs;
 mod server;
 mod split_brain;
 
 pub use error::TestkitError;
+pub use mysql_binlog::{
+    encode_decimal, MysqlBinlogWriter, MysqlColumn, MysqlColumnType, MysqlGtid, MysqlGtidSet,
+    MysqlTable, MysqlValue, ServerUuid, UTF8MB4_0900_AI_CI,
+};
 pub use programs::{find_program, Program};
 pub use server::{MariaDb, MariaDbOptions, BINLOG_BASENAME, SERVER_DIR_PREFIX};
 pub use split_brain::{
