@@ -18,8 +18,9 @@ mod split_brain;
 
 pub use error::TestkitError;
 pub use mysql_binlog::{
-    encode_decimal, MysqlBinlogWriter, MysqlColumn, MysqlColumnType, MysqlGtid, MysqlGtidSet,
-    MysqlTable, MysqlValue, ServerUuid, UTF8MB4_0900_AI_CI,
+    encode_decimal, mysql_conflicts, MysqlBinlogWriter, MysqlColumn, MysqlColumnType, MysqlGtid,
+    MysqlGtidSet, MysqlTable, MysqlValue, ServerUuid, MYSQL_EAST_UUID, MYSQL_SERVER_VERSION,
+    MYSQL_WEST_DDL, MYSQL_WEST_UUID, UTF8MB4_0900_AI_CI,
 };
 pub use programs::{find_program, Program};
 pub use server::{MariaDb, MariaDbOptions, BINLOG_BASENAME, SERVER_DIR_PREFIX};

@@ -1327,3 +1327,662 @@ fn version_id(version: &str) -> u32 {
         _ => panic!("bad server version {version:?}"),
     }
 }
+
+/// `server_uuid` of East, the old primary, in [`mysql_conflicts`].
+pub const MYSQL_EAST_UUID: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+/// `server_uuid` of West, the promoted replica, in [`mysql_conflicts`].
+pub const MYSQL_WEST_UUID: &str = "8a94f357-aab4-11df-86ab-c80aa9429562";
+/// Server version both sides report in [`mysql_conflicts`].
+pub const MYSQL_SERVER_VERSION: &str = "8.0.36";
+
+/// 2026-11-20 08:00:00 UTC: the shared history starts.
+const SHARED_START: u32 = 1_795_161_600;
+/// 2026-11-21 09:00:00 UTC: the network cut; both sides write on their own.
+const WINDOW_START: u32 = 1_795_251_600;
+
+/// The tables of the `shop` database as one side maps them.
+struct ShopTables {
+    customers: MysqlTable,
+    orders: MysqlTable,
+    stock: MysqlTable,
+    tickets: MysqlTable,
+    notes: MysqlTable,
+}
+
+impl ShopTables {
+    /// The tables under table ids `first..first + 5`.
+    fn new(first: u64) -> Self {
+        use MysqlColumnType as T;
+        let varchar = |chars| T::Varchar {
+            chars,
+            collation: UTF8MB4_0900_AI_CI,
+        };
+        let col = MysqlColumn::new;
+        ShopTables {
+            customers: MysqlTable::new(
+                first,
+                "shop",
+                "customers",
+                vec![
+                    col("id", T::Int { unsigned: false }),
+                    col("email", varchar(100)),
+                    col("name", varchar(100)),
+                    col("city", varchar(50)).nullable(),
+                ],
+                &["id"],
+            ),
+            orders: MysqlTable::new(
+                first + 1,
+                "shop",
+                "orders",
+                vec![
+                    col("id", T::BigInt { unsigned: false }),
+                    col("customer_id", T::Int { unsigned: false }),
+                    col(
+                        "amount",
+                        T::Decimal {
+                            precision: 10,
+                            scale: 2,
+                        },
+                    ),
+                    col("status", varchar(20)),
+                    col("placed_at", T::DateTime { fsp: 6 }),
+                    col("paid_at", T::Timestamp { fsp: 3 }).nullable(),
+                    col("weight_kg", T::Double).nullable(),
+                ],
+                &["id"],
+            ),
+            stock: MysqlTable::new(
+                first + 2,
+                "shop",
+                "stock",
+                vec![
+                    col(
+                        "sku",
+                        T::Char {
+                            chars: 4,
+                            collation: UTF8MB4_0900_AI_CI,
+                        },
+                    ),
+                    col("qty", T::Int { unsigned: true }),
+                    col(
+                        "price",
+                        T::Decimal {
+                            precision: 8,
+                            scale: 2,
+                        },
+                    ),
+                    col("location", varchar(10)),
+                ],
+                &["sku"],
+            ),
+            tickets: MysqlTable::new(
+                first + 3,
+                "shop",
+                "tickets",
+                vec![
+                    col("id", T::Int { unsigned: false }),
+                    col("customer_id", T::Int { unsigned: false }),
+                    col("subject", varchar(100)),
+                    col("opened_at", T::DateTime { fsp: 0 }),
+                ],
+                &["id"],
+            ),
+            notes: MysqlTable::new(
+                first + 4,
+                "shop",
+                "notes",
+                vec![
+                    col("id", T::Int { unsigned: false }),
+                    col("body", varchar(100)),
+                ],
+                &["id"],
+            ),
+        }
+    }
+}
+
+fn customer(id: i64, email: &str, name: &str, city: Option<&str>) -> Vec<MysqlValue> {
+    vec![
+        MysqlValue::Int(id),
+        MysqlValue::str(email),
+        MysqlValue::str(name),
+        city.map_or(MysqlValue::Null, MysqlValue::str),
+    ]
+}
+
+fn order(
+    id: i64,
+    customer_id: i64,
+    amount: &str,
+    placed_at: &str,
+    paid_at: Option<&str>,
+    weight_kg: Option<f64>,
+) -> Vec<MysqlValue> {
+    vec![
+        MysqlValue::Int(id),
+        MysqlValue::Int(customer_id),
+        MysqlValue::dec(amount),
+        MysqlValue::str("new"),
+        MysqlValue::datetime(placed_at),
+        paid_at.map_or(MysqlValue::Null, MysqlValue::timestamp),
+        weight_kg.map_or(MysqlValue::Null, MysqlValue::Double),
+    ]
+}
+
+fn stock(sku: &str, qty: u64, price: &str, location: &str) -> Vec<MysqlValue> {
+    vec![
+        MysqlValue::str(sku),
+        MysqlValue::UInt(qty),
+        MysqlValue::dec(price),
+        MysqlValue::str(location),
+    ]
+}
+
+fn ticket(id: i64, customer_id: i64, subject: &str, opened_at: &str) -> Vec<MysqlValue> {
+    vec![
+        MysqlValue::Int(id),
+        MysqlValue::Int(customer_id),
+        MysqlValue::str(subject),
+        MysqlValue::datetime(opened_at),
+    ]
+}
+
+fn note(id: i64, body: &str) -> Vec<MysqlValue> {
+    vec![MysqlValue::Int(id), MysqlValue::str(body)]
+}
+
+/// The DDL of the shared history, in GTID order (`A:1` .. `A:6`).
+const SHARED_DDL: [(&str, &str); 6] = [
+    ("", "CREATE DATABASE shop"),
+    (
+        "shop",
+        "CREATE TABLE customers (\n  id INT NOT NULL AUTO_INCREMENT,\n  email VARCHAR(100) NOT NULL,\n  name VARCHAR(100) NOT NULL,\n  city VARCHAR(50) NULL,\n  PRIMARY KEY (id),\n  UNIQUE KEY uk_customers_email (email)\n) ENGINE=InnoDB",
+    ),
+    (
+        "shop",
+        "CREATE TABLE orders (\n  id BIGINT NOT NULL AUTO_INCREMENT,\n  customer_id INT NOT NULL,\n  amount DECIMAL(10,2) NOT NULL,\n  status VARCHAR(20) NOT NULL,\n  placed_at DATETIME(6) NOT NULL,\n  paid_at TIMESTAMP(3) NULL,\n  weight_kg DOUBLE NULL,\n  PRIMARY KEY (id),\n  KEY ix_orders_customer (customer_id),\n  CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)\n) ENGINE=InnoDB",
+    ),
+    (
+        "shop",
+        "CREATE TABLE stock (\n  sku CHAR(4) NOT NULL,\n  qty INT UNSIGNED NOT NULL,\n  price DECIMAL(8,2) NOT NULL,\n  location VARCHAR(10) NOT NULL,\n  PRIMARY KEY (sku)\n) ENGINE=InnoDB",
+    ),
+    (
+        "shop",
+        "CREATE TABLE tickets (\n  id INT NOT NULL AUTO_INCREMENT,\n  customer_id INT NOT NULL,\n  subject VARCHAR(100) NOT NULL,\n  opened_at DATETIME NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB",
+    ),
+    (
+        "shop",
+        "CREATE TABLE notes (\n  id INT NOT NULL,\n  body VARCHAR(100) NOT NULL,\n  PRIMARY KEY (id)\n) ENGINE=InnoDB",
+    ),
+];
+
+/// West's migration in the window (`B:12`).
+pub const MYSQL_WEST_DDL: &str = "ALTER TABLE notes ADD COLUMN author VARCHAR(50) NULL";
+
+/// How a side logs one transaction of the shared history.
+#[derive(Clone, Copy)]
+enum SharedRole {
+    /// East executed it.
+    Source,
+    /// West applied it as a replica of East (server id 1).
+    Replica,
+}
+
+/// Writes the shared history `A:1` .. `A:11` (`shared.sql`), as East or as West.
+fn write_shared(
+    w: &mut MysqlBinlogWriter,
+    t: &ShopTables,
+    east: ServerUuid,
+    role: SharedRole,
+    xid: &mut u64,
+) {
+    let mut gno = 0u64;
+    let begin = |w: &mut MysqlBinlogWriter, gno: &mut u64| {
+        *gno += 1;
+        let gtid = MysqlGtid::new(east, *gno);
+        let ts = SHARED_START + (*gno as u32) * 10;
+        match role {
+            SharedRole::Source => w.begin_transaction(gtid, ts),
+            SharedRole::Replica => w.begin_replicated_transaction(gtid, ts, 1),
+        };
+    };
+    let mut next_xid = || {
+        *xid += 1;
+        *xid
+    };
+    for (schema, sql) in SHARED_DDL {
+        begin(w, &mut gno);
+        w.query(schema, sql, next_xid());
+    }
+    begin(w, &mut gno);
+    w.table_map(&t.customers)
+        .write_rows(
+            t.customers.table_id,
+            &[
+                customer(1, "ann@example.com", "Ann", Some("Oslo")),
+                customer(2, "bob@example.com", "Bob", Some("Rome")),
+                customer(3, "cat@example.com", "Cat", Some("Lima")),
+                customer(4, "dan@example.com", "Dan", Some("Kyiv")),
+                customer(5, "eve@example.com", "Eve", Some("Pune")),
+                customer(6, "fay@example.com", "Fay", Some("Bern")),
+            ],
+        )
+        .commit(next_xid());
+    begin(w, &mut gno);
+    w.table_map(&t.orders)
+        .write_rows(t.orders.table_id, &shared_orders())
+        .commit(next_xid());
+    begin(w, &mut gno);
+    w.table_map(&t.stock)
+        .write_rows(t.stock.table_id, &shared_stock())
+        .commit(next_xid());
+    begin(w, &mut gno);
+    w.table_map(&t.tickets)
+        .write_rows(
+            t.tickets.table_id,
+            &[
+                ticket(1, 1, "login broken", "2026-11-20 10:00:00"),
+                ticket(2, 6, "wrong invoice", "2026-11-20 11:00:00"),
+            ],
+        )
+        .commit(next_xid());
+    begin(w, &mut gno);
+    w.table_map(&t.notes)
+        .write_rows(t.notes.table_id, &[note(1, "hello"), note(2, "world")])
+        .commit(next_xid());
+    assert_eq!(gno, 11, "shared history is A:1-11");
+}
+
+fn shared_orders() -> Vec<Vec<MysqlValue>> {
+    vec![
+        order(1, 1, "10.00", "2026-11-20 08:01:20.000001", None, Some(0.5)),
+        order(
+            2,
+            1,
+            "20.00",
+            "2026-11-20 08:01:20.000002",
+            Some("2026-11-20 08:05:00.125"),
+            Some(1.25),
+        ),
+        order(3, 6, "30.00", "2026-11-20 08:01:20.000003", None, None),
+    ]
+}
+
+fn shared_stock() -> Vec<Vec<MysqlValue>> {
+    vec![
+        stock("A001", 10, "1.00", "W1"),
+        stock("B002", 20, "2.00", "W1"),
+        stock("C003", 30, "3.00", "W1"),
+        stock("D004", 40, "4.00", "W1"),
+        stock("E005", 50, "5.00", "W1"),
+        stock("F006", 60, "6.00", "W1"),
+    ]
+}
+
+/// The binlog file names and `.index` of one side.
+fn side_files(side: &str, files: Vec<Vec<u8>>) -> Vec<(String, Vec<u8>)> {
+    let mut index = String::new();
+    let mut out = Vec::new();
+    for (i, bytes) in files.into_iter().enumerate() {
+        let name = format!("binlog.{:06}", i + 1);
+        index.push_str(&format!("./{name}\n"));
+        out.push((format!("{side}/{name}"), bytes));
+    }
+    out.push((format!("{side}/binlog.index"), index.into_bytes()));
+    out
+}
+
+/// The generated files of `testdata/mysql-conflicts`: both sides' binlogs and
+/// `.index` files, as `(path relative to the scenario folder, bytes)`. The same
+/// split-brain story as `testdata/conflicts` on MySQL 8.0.36 with GTIDs: East (server
+/// 1, [`MYSQL_EAST_UUID`]) and West (server 2, [`MYSQL_WEST_UUID`]) share `A:1-11`;
+/// then East writes `A:12-27` and West `B:1-13`. Each side has two files.
+/// Deterministic: the same bytes on every call.
+pub fn mysql_conflicts() -> Vec<(String, Vec<u8>)> {
+    let mut files = side_files("east", mysql_conflicts_east());
+    files.extend(side_files("west", mysql_conflicts_west()));
+    files
+}
+
+fn mysql_conflicts_east() -> Vec<Vec<u8>> {
+    let a = ServerUuid::parse(MYSQL_EAST_UUID);
+    let t = ShopTables::new(91);
+    let mut xid = 10u64;
+    let mut next_xid = || {
+        xid += 1;
+        xid
+    };
+    let mut gno = 11u64;
+    let mut begin = |w: &mut MysqlBinlogWriter| {
+        gno += 1;
+        let ts = WINDOW_START + ((gno - 12) as u32) * 2;
+        w.begin_transaction(MysqlGtid::new(a, gno), ts);
+    };
+
+    let mut w = MysqlBinlogWriter::new(1, MYSQL_SERVER_VERSION, SHARED_START - 60);
+    w.previous_gtids(&MysqlGtidSet::new(), SHARED_START - 60);
+    write_shared(&mut w, &t, a, SharedRole::Source, &mut 0);
+    let (c, s) = (&t.customers, &t.stock);
+    // E1: insert/insert on auto-increment id 7
+    begin(&mut w);
+    w.table_map(c)
+        .write_rows(
+            c.table_id,
+            &[customer(7, "gus@example.com", "Gus", Some("Faro"))],
+        )
+        .commit(next_xid());
+    // E2: update/update of the same column
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("A001", 10, "1.00", "W1"),
+                stock("A001", 5, "1.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    // E3: update/update of different columns
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("B002", 20, "2.00", "W1"),
+                stock("B002", 20, "2.50", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    // E4: update/delete
+    begin(&mut w);
+    w.table_map(c)
+        .update_rows(
+            c.table_id,
+            &[(
+                customer(2, "bob@example.com", "Bob", Some("Rome")),
+                customer(2, "bob@example.com", "Bob", Some("Turin")),
+            )],
+        )
+        .commit(next_xid());
+    // E5: delete/update
+    begin(&mut w);
+    w.table_map(c)
+        .delete_rows(
+            c.table_id,
+            &[customer(3, "cat@example.com", "Cat", Some("Lima"))],
+        )
+        .commit(next_xid());
+    // E6: the identical change West makes
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("C003", 30, "3.00", "W1"),
+                stock("C003", 0, "3.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    // E7: both delete customer 4
+    begin(&mut w);
+    w.table_map(c)
+        .delete_rows(
+            c.table_id,
+            &[customer(4, "dan@example.com", "Dan", Some("Kyiv"))],
+        )
+        .commit(next_xid());
+    // E8: unique key collision with West's new customer 8
+    begin(&mut w);
+    w.table_map(c)
+        .update_rows(
+            c.table_id,
+            &[(
+                customer(6, "fay@example.com", "Fay", Some("Bern")),
+                customer(6, "hal@example.com", "Fay", Some("Bern")),
+            )],
+        )
+        .commit(next_xid());
+    let rotated_at = WINDOW_START + 15;
+    w.rotate("binlog.000002", rotated_at);
+    let first = w.finish();
+
+    let mut previous = MysqlGtidSet::new();
+    previous.add_range(a, 1, 19);
+    let mut w = MysqlBinlogWriter::new(1, MYSQL_SERVER_VERSION, rotated_at);
+    w.previous_gtids(&previous, rotated_at);
+    let (o, tk, n) = (&t.orders, &t.tickets, &t.notes);
+    // E9: one transaction, a clean order and a conflicting stock change
+    begin(&mut w);
+    w.table_map(o)
+        .write_rows(
+            o.table_id,
+            &[order(
+                4,
+                1,
+                "15.00",
+                "2026-11-21 09:00:16.250000",
+                None,
+                Some(2.0),
+            )],
+        )
+        .table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("E005", 50, "5.00", "W1"),
+                stock("E005", 49, "5.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    // E10: an order of customer 5, whom West deletes
+    begin(&mut w);
+    w.table_map(o)
+        .write_rows(
+            o.table_id,
+            &[order(
+                5,
+                5,
+                "50.00",
+                "2026-11-21 09:00:18.500000",
+                None,
+                None,
+            )],
+        )
+        .commit(next_xid());
+    // E11: two tickets; West re-creates the second one
+    begin(&mut w);
+    w.table_map(tk)
+        .write_rows(
+            tk.table_id,
+            &[ticket(3, 6, "printer jam", "2026-11-21 09:00:20")],
+        )
+        .commit(next_xid());
+    begin(&mut w);
+    w.table_map(tk)
+        .write_rows(
+            tk.table_id,
+            &[ticket(4, 1, "refund please", "2026-11-21 09:00:22")],
+        )
+        .commit(next_xid());
+    // E12: a row of the table West alters
+    begin(&mut w);
+    w.table_map(n)
+        .update_rows(n.table_id, &[(note(1, "hello"), note(1, "hello again"))])
+        .commit(next_xid());
+    // E13: clean changes
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("D004", 40, "4.00", "W1"),
+                stock("D004", 39, "4.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    begin(&mut w);
+    w.table_map(s)
+        .write_rows(s.table_id, &[stock("G007", 70, "7.00", "W1")])
+        .commit(next_xid());
+    begin(&mut w);
+    w.table_map(o)
+        .delete_rows(o.table_id, &[shared_orders()[1].clone()])
+        .commit(next_xid());
+    assert_eq!(gno, 27, "East writes A:12-27");
+    vec![first, w.finish()]
+}
+
+fn mysql_conflicts_west() -> Vec<Vec<u8>> {
+    let a = ServerUuid::parse(MYSQL_EAST_UUID);
+    let b = ServerUuid::parse(MYSQL_WEST_UUID);
+    let t = ShopTables::new(101);
+    let mut xid = 30u64;
+    let mut gno = 0u64;
+    let mut begin = |w: &mut MysqlBinlogWriter| {
+        gno += 1;
+        let ts = WINDOW_START + 35 + (gno as u32) * 35;
+        w.begin_transaction(MysqlGtid::new(b, gno), ts);
+    };
+
+    let mut w = MysqlBinlogWriter::new(2, MYSQL_SERVER_VERSION, SHARED_START - 30);
+    w.previous_gtids(&MysqlGtidSet::new(), SHARED_START - 30);
+    write_shared(&mut w, &t, a, SharedRole::Replica, &mut xid);
+    let mut next_xid = || {
+        xid += 1;
+        xid
+    };
+    // after the failover West's own sessions write
+    w.thread_id(12);
+    let (c, s) = (&t.customers, &t.stock);
+    // W1: customer 7 is Ida here
+    begin(&mut w);
+    w.table_map(c)
+        .write_rows(
+            c.table_id,
+            &[customer(7, "ida@example.com", "Ida", Some("Nice"))],
+        )
+        .commit(next_xid());
+    // W2
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("A001", 10, "1.00", "W1"),
+                stock("A001", 7, "1.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    // W3
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("B002", 20, "2.00", "W1"),
+                stock("B002", 20, "2.00", "W2"),
+            )],
+        )
+        .commit(next_xid());
+    // W4
+    begin(&mut w);
+    w.table_map(c)
+        .delete_rows(
+            c.table_id,
+            &[customer(2, "bob@example.com", "Bob", Some("Rome"))],
+        )
+        .commit(next_xid());
+    // W5
+    begin(&mut w);
+    w.table_map(c)
+        .update_rows(
+            c.table_id,
+            &[(
+                customer(3, "cat@example.com", "Cat", Some("Lima")),
+                customer(3, "cat@example.com", "Catherine", Some("Lima")),
+            )],
+        )
+        .commit(next_xid());
+    // W6: identical to East's E6
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("C003", 30, "3.00", "W1"),
+                stock("C003", 0, "3.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    let rotated_at = WINDOW_START + 250;
+    w.rotate("binlog.000002", rotated_at);
+    let first = w.finish();
+
+    let mut previous = MysqlGtidSet::new();
+    previous.add_range(a, 1, 11);
+    previous.add_range(b, 1, 6);
+    let mut w = MysqlBinlogWriter::new(2, MYSQL_SERVER_VERSION, rotated_at);
+    w.previous_gtids(&previous, rotated_at);
+    w.thread_id(12);
+    let tk = &t.tickets;
+    // W7: identical to East's E7
+    begin(&mut w);
+    w.table_map(c)
+        .delete_rows(
+            c.table_id,
+            &[customer(4, "dan@example.com", "Dan", Some("Kyiv"))],
+        )
+        .commit(next_xid());
+    // W8: customer 8 takes the email East gives customer 6
+    begin(&mut w);
+    w.table_map(c)
+        .write_rows(
+            c.table_id,
+            &[customer(8, "hal@example.com", "Hal", Some("Graz"))],
+        )
+        .commit(next_xid());
+    // W9
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("E005", 50, "5.00", "W1"),
+                stock("E005", 45, "5.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    // W10: customer 5 leaves
+    begin(&mut w);
+    w.table_map(c)
+        .delete_rows(
+            c.table_id,
+            &[customer(5, "eve@example.com", "Eve", Some("Pune"))],
+        )
+        .commit(next_xid());
+    // W11: the refund ticket again, id 3 here
+    begin(&mut w);
+    w.table_map(tk)
+        .write_rows(
+            tk.table_id,
+            &[ticket(3, 1, "refund please", "2026-11-21 09:07:00")],
+        )
+        .commit(next_xid());
+    // W12: a migration; the altered table gets a new table id
+    begin(&mut w);
+    w.query("shop", MYSQL_WEST_DDL, next_xid());
+    // W13
+    begin(&mut w);
+    w.table_map(s)
+        .update_rows(
+            s.table_id,
+            &[(
+                stock("F006", 60, "6.00", "W1"),
+                stock("F006", 61, "6.00", "W1"),
+            )],
+        )
+        .commit(next_xid());
+    assert_eq!(gno, 13, "West writes B:1-13");
+    vec![first, w.finish()]
+}
