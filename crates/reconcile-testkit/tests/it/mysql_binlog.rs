@@ -286,3 +286,36 @@ fn mariadb_binlog_accepts_the_mysql_files() {
         assert!(!stdout.contains("CRC32 0x00000000"), "{side}");
     }
 }
+
+/// The GTIDs from the first to the last backticked `uuid:gno` on the line of
+/// `EXPECTED.md` that starts with `- {label}:`.
+fn stated_range(expected: &str, label: &str) -> Vec<String> {
+    let prefix = format!("- {label}:");
+    let line = expected
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("EXPECTED.md: no line starting with `{prefix}`"));
+    let stated: Vec<(&str, u64)> = line
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|t| {
+            let (uuid, gno) = t.rsplit_once(':')?;
+            Some((uuid, gno.parse().ok()?))
+        })
+        .collect();
+    let (first, last) = (stated[0], stated[stated.len() - 1]);
+    assert_eq!(first.0, last.0, "`{line}` spans sources");
+    gtids(first.0, first.1..=last.1)
+}
+
+#[test]
+fn expected_md_states_the_divergence_in_the_binlogs() {
+    let expected = std::fs::read_to_string(scenario().join("EXPECTED.md")).unwrap();
+    let shared = stated_range(&expected, "Shared");
+    let east_only = stated_range(&expected, "East only");
+    let west_only = stated_range(&expected, "West only");
+    let side_gtids = |side| read_side(side).0.iter().map(gtid_of).collect::<Vec<_>>();
+    assert_eq!(side_gtids("east"), [shared.clone(), east_only].concat());
+    assert_eq!(side_gtids("west"), [shared, west_only].concat());
+}
