@@ -11,11 +11,17 @@
 //! which case they fail (a skipped live test must never look like a passed one).
 
 mod error;
+mod mysql_binlog;
 mod programs;
 mod server;
 mod split_brain;
 
 pub use error::TestkitError;
+pub use mysql_binlog::{
+    encode_decimal, mysql_conflicts, MysqlBinlogWriter, MysqlColumn, MysqlColumnType, MysqlGtid,
+    MysqlGtidSet, MysqlTable, MysqlValue, ServerUuid, MYSQL_EAST_UUID, MYSQL_SERVER_VERSION,
+    MYSQL_WEST_DDL, MYSQL_WEST_UUID, UTF8MB4_0900_AI_CI,
+};
 pub use programs::{find_program, Program};
 pub use server::{MariaDb, MariaDbOptions, BINLOG_BASENAME, SERVER_DIR_PREFIX};
 pub use split_brain::{

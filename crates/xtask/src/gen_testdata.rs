@@ -45,6 +45,8 @@ fn scenario_dirs(testdata: &Path) -> Result<Vec<PathBuf>, String> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join("shared.sql").is_file() || p.join("scenario.conf").is_file())
+        // MySQL-flavor scenarios are serialized, not recorded (see gen_mysql.rs)
+        .filter(|p| !crate::gen_mysql::is_mysql_scenario(p))
         .collect();
     dirs.sort();
     Ok(dirs)

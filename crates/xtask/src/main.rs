@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so that it runs
 //! wherever cargo does. See `cargo xtask help`.
 
+mod gen_mysql;
 mod gen_testdata;
 mod test;
 
@@ -14,8 +15,9 @@ Commands:
                  clippy and every test, live-server tests included; fails if any live
                  test was skipped or a test server was left behind
   gen-testdata   regenerate the binlogs and schema of every scenario under testdata/
-                 from its SQL, against real MariaDB servers (`gen-testdata NAME...` for
-                 some of them)
+                 from its SQL, against real MariaDB servers, and serialize the binlogs
+                 of the MySQL-flavor scenarios (`generator = mysql` in scenario.conf);
+                 `gen-testdata NAME...` for some of them
   help           this text
 ";
 
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
-        Some("gen-testdata") => gen_testdata::run(&args[1..]),
+        Some("gen-testdata") => gen_testdata_all(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{HELP}");
             Ok(())
@@ -37,6 +39,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `gen-testdata [NAME...]`: MySQL-flavor scenarios (serialized, fast) first, then
+/// the MariaDB ones (recorded from real servers).
+fn gen_testdata_all(names: &[String]) -> Result<(), String> {
+    if names.is_empty() {
+        gen_mysql::run(&[])?;
+        return gen_testdata::run(&[]);
+    }
+    let testdata = workspace_root().join("testdata");
+    let (mysql, mariadb): (Vec<String>, Vec<String>) = names
+        .iter()
+        .cloned()
+        .partition(|n| gen_mysql::is_mysql_scenario(&testdata.join(n)));
+    if !mysql.is_empty() {
+        gen_mysql::run(&mysql)?;
+    }
+    if !mariadb.is_empty() {
+        gen_testdata::run(&mariadb)?;
+    }
+    Ok(())
 }
 
 /// The workspace root (the parent of `crates/xtask`).

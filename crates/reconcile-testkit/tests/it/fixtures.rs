@@ -116,6 +116,11 @@ fn every_fixture_holds_the_gtids_its_expected_md_states() {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join("east").is_dir())
+        // MySQL-flavor scenarios have MySQL GTIDs; mysql_binlog.rs checks them
+        .filter(|p| {
+            !std::fs::read_to_string(p.join("scenario.conf"))
+                .is_ok_and(|c| c.lines().any(|l| l.replace(' ', "") == "generator=mysql"))
+        })
         .collect();
     dirs.sort();
     for dir in dirs {

@@ -3,6 +3,7 @@
 mod fixtures;
 mod gating;
 mod lifecycle;
+mod mysql_binlog;
 mod split_brain;
 
 use std::path::Path;
