@@ -185,3 +185,37 @@ fn a_corrupt_file_names_file_and_offset() {
     assert!(stderr(&out).contains("cut.000001"), "{}", stderr(&out));
     assert!(stderr(&out).contains("truncated"), "{}", stderr(&out));
 }
+
+/// The same transactions from a JSON line, without where and when they were written.
+fn content(line: &str) -> serde_json::Value {
+    let mut tx: serde_json::Value = serde_json::from_str(line).unwrap();
+    for field in ["file", "start", "end", "time"] {
+        tx.as_object_mut().unwrap().remove(field);
+    }
+    tx
+}
+
+#[test]
+fn compressed_events_read_back_equal_to_the_uncompressed_run() {
+    for side in ["east", "west"] {
+        let plain = run(
+            reconcile()
+                .args(["inspect", "--format", "jsonl"])
+                .arg(testdata().join("types").join(side)),
+            true,
+        );
+        let packed = run(
+            reconcile()
+                .args(["inspect", "--format", "jsonl"])
+                .arg(testdata().join("types-compressed").join(side)),
+            true,
+        );
+        let plain: Vec<_> = stdout(&plain).lines().map(content).collect();
+        let packed: Vec<_> = stdout(&packed).lines().map(content).collect();
+        assert!(plain.len() > 5);
+        assert_eq!(
+            plain, packed,
+            "{side}: compressed events decode differently"
+        );
+    }
+}

@@ -202,3 +202,8 @@ fn types_compressed_scan_matches_expected_md() {
 fn large_scan_matches_expected_md() {
     check("large");
 }
+
+#[test]
+fn mysql_conflicts_scan_matches_expected_md() {
+    check("mysql-conflicts");
+}

@@ -280,6 +280,22 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     let mut engine = engine.into_west();
     stream(&west, &west_window, |tx| engine.add(tx))?;
     let outcome = engine.finish();
+    if let Some(path) = &args.schema {
+        let mut missing: Vec<String> = outcome
+            .items
+            .iter()
+            .filter(|i| i.reason.contains("is not in --schema"))
+            .map(|i| format!("{}.{}", i.schema, i.table))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        for table in missing {
+            tracing::warn!(
+                "--schema {} does not describe {table}, which East changed: its items are review (schema-unknown)",
+                path.display()
+            );
+        }
+    }
     if outcome.east.transactions == 0 {
         tracing::warn!("East has no transactions of its own: nothing to reconcile");
     }
