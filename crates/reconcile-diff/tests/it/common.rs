@@ -130,6 +130,15 @@ fn row(r: R) -> Row {
     }
 }
 
+/// A row as the engine's items name it: `(column, value)` in table order.
+pub fn named(r: R) -> Vec<(String, Value)> {
+    ["id", "email", "v"]
+        .into_iter()
+        .map(str::to_owned)
+        .zip(row(r).values.into_iter().flatten())
+        .collect()
+}
+
 /// A binlog transaction of `changes`; `server` 1 is East, 2 is West.
 pub fn transaction(server: u32, seq: u64, changes: &[Change]) -> Transaction {
     let changes = changes

@@ -10,7 +10,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestRunner};
 use reconcile_diff::{Class, Kind, NetOp, Outcome};
 
-use crate::common::{by_key, del, ins, key_id, run, upd, Change, R};
+use crate::common::{by_key, del, ins, key_id, named, run, upd, Change, R};
 use crate::model::{expect, Fold};
 
 /// How big a scenario may get.
@@ -240,6 +240,29 @@ fn check_model(s: &Scenario, outcome: &Outcome) -> Result<(), TestCaseError> {
             k
         );
         prop_assert_eq!(item.west_op, net(model.west.get(k)), "west_op of {}", k);
+        // The rows `apply` works from, against the simulated tables.
+        prop_assert_eq!(
+            &item.base,
+            &s.base.get(k).copied().map(named),
+            "base of {}",
+            k
+        );
+        prop_assert_eq!(
+            &item.east,
+            &s.east_final.get(k).copied().map(named),
+            "east of {}",
+            k
+        );
+        if model.west.contains_key(k) {
+            prop_assert_eq!(
+                &item.west,
+                &s.west_final.get(k).copied().map(named),
+                "west of {}",
+                k
+            );
+        } else {
+            prop_assert_eq!(&item.west, &None, "west of {}", k);
+        }
     }
     for (k1, i1) in &items {
         for (k2, i2) in &items {
