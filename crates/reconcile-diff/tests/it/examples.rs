@@ -1,0 +1,92 @@
+//! Hand-written histories with their verdicts, one rule each.
+
+use reconcile_diff::{Class, Kind, NetOp};
+
+use crate::common::{by_key, del, ins, r, run, upd, verdicts};
+
+#[test]
+fn both_sides_insert_the_same_key_with_different_rows() {
+    let outcome = run(&[vec![ins(r(5, 5, 0))]], &[vec![ins(r(5, 4, 1))]]);
+    let items = by_key(&outcome);
+    assert_eq!(items.len(), 1);
+    let item = items[&5];
+    assert_eq!(item.class, Class::Review);
+    assert_eq!(item.kind, Some(Kind::InsertInsert));
+    assert_eq!(
+        (item.east_op, item.west_op),
+        (NetOp::Insert, Some(NetOp::Insert))
+    );
+}
+
+#[test]
+fn east_updates_a_row_west_deleted() {
+    let outcome = run(
+        &[vec![upd(r(1, 0, 0), r(1, 0, 1))]],
+        &[vec![del(r(1, 0, 0))], vec![upd(r(2, 1, 0), r(2, 1, 2))]],
+    );
+    // West's change of key 2 is not an item: East never touched it.
+    assert_eq!(
+        verdicts(&outcome).into_iter().collect::<Vec<_>>(),
+        [(1, (Class::Review, Some(Kind::UpdateDelete)))]
+    );
+    assert_eq!(outcome.west.untouched_row_changes, 1);
+}
+
+#[test]
+fn identical_changes_on_both_sides_are_skipped() {
+    let east = [vec![upd(r(1, 0, 0), r(1, 3, 2)), del(r(2, 1, 0))]];
+    let west = [
+        vec![upd(r(1, 0, 0), r(1, 3, 1))],
+        vec![upd(r(1, 3, 1), r(1, 3, 2))],
+        vec![del(r(2, 1, 0))],
+    ];
+    let v = verdicts(&run(&east, &west));
+    assert_eq!(v[&1], (Class::Skip, None));
+    assert_eq!(v[&2], (Class::Skip, None));
+}
+
+#[test]
+fn an_update_of_the_primary_key_is_a_delete_and_an_insert() {
+    // East moves row 1 to key 5 and changes its email; West only touched key 3.
+    let outcome = run(
+        &[vec![upd(r(1, 0, 0), r(5, 4, 0))]],
+        &[vec![upd(r(3, 2, 0), r(3, 2, 1))]],
+    );
+    let items = by_key(&outcome);
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (items[&1].class, items[&1].east_op),
+        (Class::Auto, NetOp::Delete)
+    );
+    assert_eq!(
+        (items[&5].class, items[&5].east_op),
+        (Class::Auto, NetOp::Insert)
+    );
+    assert_eq!(items[&1].group, items[&5].group);
+
+    // The same move when West deleted row 1: the delete half is a no-op (skip), the
+    // insert half is still clean.
+    let v = verdicts(&run(
+        &[vec![upd(r(1, 0, 0), r(5, 4, 0))]],
+        &[vec![del(r(1, 0, 0))]],
+    ));
+    assert_eq!(v[&1], (Class::Skip, None));
+    assert_eq!(v[&5], (Class::Auto, None));
+}
+
+#[test]
+fn a_unique_collision_drags_its_transaction_into_review() {
+    // East: key 1 takes email 4 and key 2 changes v in the same transaction; West
+    // gave email 4 to a new key 6.
+    let outcome = run(
+        &[
+            vec![upd(r(1, 0, 0), r(1, 4, 0)), upd(r(2, 1, 0), r(2, 1, 1))],
+            vec![upd(r(3, 2, 0), r(3, 2, 1))],
+        ],
+        &[vec![ins(r(6, 4, 0))]],
+    );
+    let v = verdicts(&outcome);
+    assert_eq!(v[&1], (Class::Review, Some(Kind::UniqueCollision)));
+    assert_eq!(v[&2], (Class::Review, Some(Kind::SameTransaction)));
+    assert_eq!(v[&3], (Class::Auto, None));
+}
