@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use reconcile_binlog::{Row, Statement, StatementKind, TableDescription, Transaction, Value};
 use reconcile_schema::Schema;
 
+use crate::collation::CompareRule;
 use crate::compare::{changed_columns, compare_rows, encode_values, RowCmp};
 use crate::fold::SideFold;
 use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
@@ -235,29 +236,43 @@ fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>
             .collect(),
     };
     let mut values = Vec::with_capacity(columns.len());
+    let mut weights = Vec::with_capacity(columns.len());
     for c in columns {
         let value = row.values.get(c)?.as_ref()?;
-        values.push((
-            info.columns
-                .get(c)
-                .cloned()
-                .unwrap_or_else(|| format!("@{}", c + 1)),
-            value.clone(),
-        ));
+        let name = info
+            .columns
+            .get(c)
+            .cloned()
+            .unwrap_or_else(|| format!("@{}", c + 1));
+        values.push((name, value.clone()));
+        weights.push(weighed(info.collations.get(c).copied().flatten(), value));
     }
-    Some((encode_values(values.iter().map(|(_, v)| v)), values))
+    Some((encode_values(weights.iter()), values))
 }
 
-/// Values of `columns` in `row` when all are present and none is NULL.
-fn tuple(row: &Row, columns: &[usize]) -> Option<KeyBytes> {
+/// A value as its collation compares it: character data becomes its collation
+/// weight, everything else stays as it is.
+fn weighed(rule: Option<CompareRule>, value: &Value) -> Value {
+    match (rule, value) {
+        (Some(rule), Value::String { bytes, .. }) => Value::String {
+            bytes: reconcile_binlog::Bytes(rule.weight(&bytes.0)),
+            collation: None,
+        },
+        _ => value.clone(),
+    }
+}
+
+/// Values of `columns` in `row`, as their collations compare them, when all are
+/// present and none is NULL.
+fn tuple(info: &TableInfo, row: &Row, columns: &[usize]) -> Option<KeyBytes> {
     let mut values = Vec::with_capacity(columns.len());
     for &c in columns {
         match row.values.get(c)?.as_ref()? {
             Value::Null => return None,
-            v => values.push(v),
+            v => values.push(weighed(info.collations.get(c).copied().flatten(), v)),
         }
     }
-    Some(encode_values(values))
+    Some(encode_values(values.iter()))
 }
 
 /// A value as people read it in a reason: numbers bare, text quoted, bytes as hex.
@@ -384,17 +399,17 @@ impl<'s> State<'s> {
             let name = self.states[i].name;
             let east = self.states[i].east.clone();
             for (u, cols) in info.unique_keys.iter().enumerate() {
-                if let Some(t) = east.last.as_ref().and_then(|r| tuple(r, cols)) {
+                if let Some(t) = east.last.as_ref().and_then(|r| tuple(&info, r, cols)) {
                     self.unique_interest.insert((name, u, t.clone()));
                     takers.push(((name, u, t), i));
                 }
-                if let Some(t) = east.base.as_ref().and_then(|r| tuple(r, cols)) {
+                if let Some(t) = east.base.as_ref().and_then(|r| tuple(&info, r, cols)) {
                     base_holders.entry((name, u, t)).or_default().push(i);
                 }
             }
             if let Some(last) = &east.last {
                 for fk in &info.foreign_keys {
-                    self.watch_parent(i, &info, fk, last);
+                    self.watch_parent(i, fk, last);
                 }
                 if east.base.is_none() {
                     if let Some(sig) = self.retry_signature(&info, last) {
@@ -423,51 +438,16 @@ impl<'s> State<'s> {
         }
     }
 
-    fn watch_parent(
-        &mut self,
-        child: usize,
-        info: &TableInfo,
-        fk: &crate::table::ForeignKeyInfo,
-        row: &Row,
-    ) {
-        let (parent_schema, parent_table) = &fk.parent;
-        let identity: Option<Vec<String>> = self
-            .schema
-            .and_then(|s| s.table(parent_schema, parent_table))
-            .and_then(|t| t.identity_key())
-            .map(|k| k.column_names().map(str::to_owned).collect());
-        let Some(identity) = identity else {
-            self.states[child].fk_notes.push(format!(
-                "references {parent_schema}.{parent_table}, whose key is unknown: the parent cannot be checked"
-            ));
-            return;
-        };
-        // Child values in the parent's identity-key order.
-        let mut values = Vec::new();
-        for id_col in &identity {
-            let Some(pos) = fk
-                .parent_columns
-                .iter()
-                .position(|c| c.eq_ignore_ascii_case(id_col))
-            else {
-                self.states[child].fk_notes.push(format!(
-                    "references {parent_schema}.{parent_table} by columns other than its key: the parent cannot be checked"
-                ));
+    fn watch_parent(&mut self, child: usize, fk: &crate::table::ForeignKeyInfo, row: &Row) {
+        let (values, bytes) = match parent_key(self.schema, fk, row) {
+            ParentKey::Key(values, bytes) => (values, bytes),
+            ParentKey::None => return,
+            ParentKey::Unknown(why) => {
+                self.states[child].fk_notes.push(why);
                 return;
-            };
-            match fk
-                .columns
-                .get(pos)
-                .and_then(|&c| row.values.get(c))
-                .and_then(Option::as_ref)
-            {
-                Some(Value::Null) => return, // A NULL reference needs no parent.
-                Some(v) => values.push((id_col.clone(), v.clone())),
-                None => return,
             }
-        }
-        let _ = info;
-        let bytes = encode_values(values.iter().map(|(_, v)| v));
+        };
+        let (parent_schema, parent_table) = &fk.parent;
         let parent_name = self.name_id(parent_schema, parent_table);
         // East's own change of the parent must be applied with (before) the child.
         if let Some(&p) = self.keys.get(&(parent_name, bytes.clone())) {
@@ -556,12 +536,12 @@ impl WestPass<'_> {
                 }
                 // Which West rows hold the unique values East's rows take.
                 for (u, cols) in info.unique_keys.iter().enumerate() {
-                    if let Some(t) = before.and_then(|r| tuple(r, cols)) {
+                    if let Some(t) = before.and_then(|r| tuple(&info, r, cols)) {
                         if let Some(h) = s.west_holders.get_mut(&(name, u, t)) {
                             h.remove(&key_bytes);
                         }
                     }
-                    if let Some(t) = after.and_then(|r| tuple(r, cols)) {
+                    if let Some(t) = after.and_then(|r| tuple(&info, r, cols)) {
                         if s.unique_interest.contains(&(name, u, t.clone())) {
                             s.west_holders.entry((name, u, t)).or_default().insert(
                                 key_bytes.clone(),
@@ -616,27 +596,10 @@ impl State<'_> {
         fk: &crate::table::ForeignKeyInfo,
         row: &Row,
     ) -> Option<(NameId, KeyBytes)> {
-        let (ps, pt) = &fk.parent;
-        let identity: Vec<String> = self
-            .schema?
-            .table(ps, pt)?
-            .identity_key()?
-            .column_names()
-            .map(str::to_owned)
-            .collect();
-        let mut values = Vec::new();
-        for id_col in &identity {
-            let pos = fk
-                .parent_columns
-                .iter()
-                .position(|c| c.eq_ignore_ascii_case(id_col))?;
-            match row.values.get(*fk.columns.get(pos)?)?.as_ref()? {
-                Value::Null => return None,
-                v => values.push(v),
-            }
-        }
-        let bytes = encode_values(values);
-        let name = *self.names.get(&(ps.clone(), pt.clone()))?;
+        let ParentKey::Key(_, bytes) = parent_key(self.schema, fk, row) else {
+            return None;
+        };
+        let name = *self.names.get(&fk.parent)?;
         Some((name, bytes))
     }
 
@@ -745,8 +708,7 @@ impl State<'_> {
                     let Some(last) = &st.east.last else { continue };
                     let refers = info.foreign_keys.iter().any(|fk| {
                         fk.parent == (item.schema.clone(), item.table.clone())
-                            && tuple_in_parent_order(self.schema, fk, last)
-                                .is_some_and(|b| b == bytes)
+                            && matches!(parent_key(self.schema, fk, last), ParentKey::Key(_, b) if b == bytes)
                     });
                     if refers {
                         if let Some(&id) = item_of_state.get(&j) {
@@ -894,7 +856,7 @@ impl State<'_> {
                 }
                 if let Some(last) = &st.east.last {
                     for (u, cols) in info.unique_keys.iter().enumerate() {
-                        if let Some(t) = tuple(last, cols) {
+                        if let Some(t) = tuple(info, last, cols) {
                             if let Some(holders) = self.west_holders.get(&(st.name, u, t)) {
                                 for (holder, what) in holders {
                                     if *holder != st.key_bytes {
@@ -917,7 +879,7 @@ impl State<'_> {
                         }
                     }
                     for fk in &info.foreign_keys {
-                        if let Some(parent) = tuple_in_parent_order(self.schema, fk, last) {
+                        if let ParentKey::Key(_, parent) = parent_key(self.schema, fk, last) {
                             let name = self.names.get(&fk.parent).copied();
                             if let Some(watch) = name.and_then(|n| self.parents.get(&(n, parent))) {
                                 if let Some((false, gtid)) = &watch.west_present {
@@ -1132,31 +1094,60 @@ impl Verdict {
     }
 }
 
-/// The child's referencing values in the parent's identity-key order.
-fn tuple_in_parent_order(
-    schema: Option<&Schema>,
-    fk: &crate::table::ForeignKeyInfo,
-    row: &Row,
-) -> Option<KeyBytes> {
+/// Why a child row's parent cannot be looked up.
+enum ParentKey {
+    /// The parent's identity: its `(column, value)` pairs and key bytes.
+    Key(Vec<(String, Value)>, KeyBytes),
+    /// A NULL (or absent) reference: no parent needed.
+    None,
+    /// The parent's key is unknown, or the foreign key references other columns.
+    Unknown(String),
+}
+
+/// The parent row a child row references: the child's referencing values in the
+/// parent's identity-key order, weighed by the parent columns' collations.
+fn parent_key(schema: Option<&Schema>, fk: &crate::table::ForeignKeyInfo, row: &Row) -> ParentKey {
     let (ps, pt) = &fk.parent;
-    let identity: Vec<String> = schema?
-        .table(ps, pt)?
-        .identity_key()?
-        .column_names()
-        .map(str::to_owned)
-        .collect();
+    let Some(parent) = schema.and_then(|s| s.table(ps, pt)) else {
+        return ParentKey::Unknown(format!(
+            "references {ps}.{pt}, which --schema does not describe"
+        ));
+    };
+    let Some(identity) = parent.identity_key() else {
+        return ParentKey::Unknown(format!(
+            "references {ps}.{pt}, whose key is unknown: the parent cannot be checked"
+        ));
+    };
     let mut values = Vec::new();
-    for id_col in &identity {
-        let pos = fk
+    let mut weights = Vec::new();
+    for id_col in identity.column_names() {
+        let Some(pos) = fk
             .parent_columns
             .iter()
-            .position(|c| c.eq_ignore_ascii_case(id_col))?;
-        match row.values.get(*fk.columns.get(pos)?)?.as_ref()? {
-            Value::Null => return None,
-            v => values.push(v),
+            .position(|c| c.eq_ignore_ascii_case(id_col))
+        else {
+            return ParentKey::Unknown(format!(
+                "references {ps}.{pt} by columns other than its key: the parent cannot be checked"
+            ));
+        };
+        match fk
+            .columns
+            .get(pos)
+            .and_then(|&c| row.values.get(c))
+            .and_then(Option::as_ref)
+        {
+            Some(Value::Null) | None => return ParentKey::None,
+            Some(v) => {
+                let rule = parent
+                    .column(id_col)
+                    .and_then(|c| c.collation.as_deref())
+                    .and_then(CompareRule::from_name);
+                weights.push(weighed(rule, v));
+                values.push((id_col.to_owned(), v.clone()));
+            }
         }
     }
-    Some(encode_values(values))
+    ParentKey::Key(values, encode_values(weights.iter()))
 }
 
 /// A row as `(column, value)` pairs of the columns present.

@@ -13,6 +13,7 @@
 //! changed the key and nothing West wrote can be overwritten; anything uncertain is
 //! `review`.
 
+mod collation;
 mod compare;
 mod divergence;
 mod engine;

@@ -4,6 +4,7 @@
 use reconcile_binlog::{ColumnType, TableDescription};
 use reconcile_schema::{FkAction, Schema, TableSchema};
 
+use crate::collation::CompareRule;
 use crate::model::Kind;
 
 /// A foreign key of the table, resolved to column positions.
@@ -26,6 +27,8 @@ pub(crate) struct TableInfo {
     pub columns: Vec<String>,
     /// Generated columns (never written, never compared).
     pub generated: Vec<bool>,
+    /// How each character column compares for identity and uniqueness.
+    pub collations: Vec<Option<CompareRule>>,
     /// Identity key column positions in key order; `None`: the whole row.
     pub identity: Option<Vec<usize>>,
     /// The identity is a single AUTO_INCREMENT column.
@@ -133,6 +136,19 @@ impl TableInfo {
             table: desc.table.clone(),
             columns: Vec::new(),
             generated: vec![false; desc.columns.len()],
+            collations: desc
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    c.collation.and_then(CompareRule::from_id).or_else(|| {
+                        table_schema
+                            .and_then(|ts| ts.columns.get(i))
+                            .and_then(|sc| sc.collation.as_deref())
+                            .and_then(CompareRule::from_name)
+                    })
+                })
+                .collect(),
             identity: None,
             identity_auto_increment: false,
             unique_keys: Vec::new(),
@@ -169,8 +185,36 @@ impl TableInfo {
         if info.identity.is_none() && !problems.iter().any(|(k, _)| *k == Kind::NoKey) {
             info.use_binlog_identity(desc, &mut problems);
         }
+        info.check_collations(&mut problems);
         info.problems = problems;
         info
+    }
+
+    /// Identity and unique-key columns whose collation cannot be evaluated exactly
+    /// (a case-insensitive collation of a charset this code does not decode).
+    fn check_collations(&self, problems: &mut Vec<(Kind, String)>) {
+        let key_columns = self
+            .identity
+            .iter()
+            .flatten()
+            .chain(self.unique_keys.iter().flatten());
+        for &c in key_columns {
+            if self
+                .collations
+                .get(c)
+                .copied()
+                .flatten()
+                .is_some_and(|r| r.is_uncertain())
+            {
+                problems.push((
+                    Kind::SchemaUnknown,
+                    format!(
+                        "key column `{}` uses a case-insensitive collation of a character set reconcile does not decode: key equality cannot be decided exactly",
+                        self.columns.get(c).map(String::as_str).unwrap_or("?")
+                    ),
+                ));
+            }
+        }
     }
 
     /// Identity from the binlog's PRIMARY KEY metadata (MySQL 8 / MariaDB FULL).
