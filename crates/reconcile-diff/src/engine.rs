@@ -462,7 +462,8 @@ impl<'s> State<'s> {
             });
     }
 
-    /// The non-key, non-volatile, non-generated, non-AUTO_INCREMENT values of an inserted row.
+    /// The non-key, non-volatile, non-generated values of an inserted row, weighed by
+    /// their collations.
     fn retry_signature(&self, info: &TableInfo, row: &Row) -> Option<Vec<u8>> {
         let identity: HashSet<usize> = info.identity.iter().flatten().copied().collect();
         let mut values = Vec::new();
@@ -475,9 +476,14 @@ impl<'s> State<'s> {
             {
                 continue;
             }
-            values.push(v.as_ref()?);
+            // Compared as the collation compares them: a user who retyped
+            // `Erin@X` as `erin@x` repeated the same thing.
+            values.push(weighed(
+                info.collations.get(i).copied().flatten(),
+                v.as_ref()?,
+            ));
         }
-        (!values.is_empty()).then(|| encode_values(values))
+        (!values.is_empty()).then(|| encode_values(values.iter()))
     }
 }
 

@@ -60,22 +60,32 @@ fn table() -> Arc<TableDescription> {
     })
 }
 
-/// A row of `d.t`; `email` n stands for the string `un@x`.
+/// A row of `d.t`; `email` n stands for the string `un@x`, or `Un@X` when `upper`.
+/// The column's collation (45, `utf8mb4_general_ci`) is case-insensitive, so
+/// uniqueness depends on `email` alone while the stored row keeps its case.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct R {
     pub id: i64,
     pub email: u8,
     pub v: i64,
+    pub upper: bool,
 }
 
 impl fmt::Debug for R {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{id {} u{}@x v{}}}", self.id, self.email, self.v)
+        let u = if self.upper { "U" } else { "u" };
+        let x = if self.upper { "X" } else { "x" };
+        write!(f, "{{id {} {u}{}@{x} v{}}}", self.id, self.email, self.v)
     }
 }
 
 pub fn r(id: i64, email: u8, v: i64) -> R {
-    R { id, email, v }
+    R {
+        id,
+        email,
+        v,
+        upper: false,
+    }
 }
 
 /// One row change as a side logged it.
@@ -122,7 +132,14 @@ fn row(r: R) -> Row {
         values: vec![
             Some(Value::Int(r.id)),
             Some(Value::String {
-                bytes: Bytes(format!("u{}@x", r.email).into_bytes()),
+                bytes: Bytes(
+                    if r.upper {
+                        format!("U{}@X", r.email)
+                    } else {
+                        format!("u{}@x", r.email)
+                    }
+                    .into_bytes(),
+                ),
                 collation: Some(45),
             }),
             Some(Value::Int(r.v)),

@@ -54,6 +54,7 @@ struct Op {
     email: u8,
     v: i64,
     new_key: i64,
+    upper: bool,
 }
 
 fn op(space: Space) -> impl Strategy<Value = Op> {
@@ -63,13 +64,15 @@ fn op(space: Space) -> impl Strategy<Value = Op> {
         0..space.emails,
         0..space.vs,
         1..=space.keys,
+        any::<bool>(),
     )
-        .prop_map(|(key, kind, email, v, new_key)| Op {
+        .prop_map(|(key, kind, email, v, new_key, upper)| Op {
             key,
             kind,
             email,
             v,
             new_key,
+            upper,
         })
 }
 
@@ -91,6 +94,7 @@ fn apply(space: Space, table: &mut BTreeMap<i64, R>, op: &Op) -> Change {
                 id: op.key,
                 email,
                 v: op.v,
+                upper: op.upper,
             };
             table.insert(a.id, a);
             ins(a)
@@ -103,7 +107,10 @@ fn apply(space: Space, table: &mut BTreeMap<i64, R>, op: &Op) -> Change {
             let mut a = b;
             a.v = op.v;
             if op.kind >= 2 && free(table, op.email, b.id) {
+                // A new email, or the same one in another case: under the
+                // case-insensitive collation both keep the row's unique value.
                 a.email = op.email;
+                a.upper = op.upper;
             }
             if op.kind == 3 && !table.contains_key(&op.new_key) {
                 a.id = op.new_key;
@@ -167,7 +174,19 @@ pub fn scenario(space: Space) -> impl Strategy<Value = Scenario> {
         .prop_map(move |(base_vs, emails, east_ops, west_ops)| {
             let base: BTreeMap<i64, R> = (1..)
                 .zip(base_vs.into_iter().zip(emails))
-                .filter_map(|(id, (v, email))| v.map(|v| (id, R { id, email, v })))
+                .filter_map(|(id, (v, email))| {
+                    v.map(|v| {
+                        (
+                            id,
+                            R {
+                                id,
+                                email,
+                                v,
+                                upper: email % 2 == 1,
+                            },
+                        )
+                    })
+                })
                 .collect();
             let (east, east_final) = history(space, &base, &east_ops);
             let (west, west_final) = history(space, &base, &west_ops);
