@@ -2,6 +2,7 @@
 //! the fixtures under `testdata/` (and, for live tests, against real MariaDB servers
 //! started by `reconcile-testkit`).
 
+mod apply;
 mod inspect;
 mod inspect_oracle;
 mod scan_expected;

@@ -448,15 +448,31 @@ pub(crate) fn decode_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResu
                 fsp: *fsp,
             }
         }
-        ColumnType::Varchar { max_len }
-        | ColumnType::VarString { max_len }
-        | ColumnType::Char { max_len } => {
+        ColumnType::Varchar { max_len } | ColumnType::VarString { max_len } => {
             let n = if *max_len < 256 {
                 usize::from(c.u8()?)
             } else {
                 usize::from(c.u16()?)
             };
             string_value(c.take(n)?, col)
+        }
+        ColumnType::Char { max_len } => {
+            let n = if *max_len < 256 {
+                usize::from(c.u8()?)
+            } else {
+                usize::from(c.u16()?)
+            };
+            let value = string_value(c.take(n)?, col);
+            // The server logs a BINARY(n) value without its trailing 0x00 bytes, but
+            // stores (and returns) all n of them: restore them, so the value is the
+            // one the table holds (INET4 0.0.0.0 is four zero bytes, not empty).
+            match value {
+                Value::Binary(Bytes(mut b)) if b.len() < usize::from(*max_len) => {
+                    b.resize(usize::from(*max_len), 0);
+                    Value::Binary(Bytes(b))
+                }
+                other => other,
+            }
         }
         ColumnType::Enum { pack_len, labels } => {
             let index = c.uint_le(usize::from(*pack_len))? as u16;

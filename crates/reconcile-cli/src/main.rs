@@ -3,7 +3,10 @@
 //! Only this binary knows clap, tracing-subscriber and anyhow; the libraries return
 //! typed errors and emit tracing events.
 
+mod apply;
+mod connect;
 mod inspect;
+mod plan;
 mod position;
 mod render;
 mod report;
@@ -39,6 +42,11 @@ enum Command {
     /// Find the divergence of two primaries' binlogs, classify every change, and
     /// write the conflict worksheet (conflicts.csv), the plan and a summary.
     Scan(scan::ScanArgs),
+    /// Apply the approved groups of a scan's plan to the surviving primary: guarded,
+    /// journaled, one transaction per group.
+    Apply(apply::ApplyArgs),
+    /// Check that the target holds what was approved and applied.
+    Verify(apply::VerifyArgs),
     /// Print the transactions of binlog files, human-readably or as JSON lines.
     Inspect(inspect::InspectArgs),
 }
@@ -64,11 +72,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
-        Command::Scan(args) => scan::run(args),
-        Command::Inspect(args) => inspect::run(args),
+        Command::Scan(args) => scan::run(args).map(|()| 0),
+        Command::Apply(args) => apply::run(args),
+        Command::Verify(args) => apply::verify(args),
+        Command::Inspect(args) => inspect::run(args).map(|()| 0),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             // A closed pipe (`reconcile inspect ... | head`) is not an error.
             if err
@@ -79,6 +89,12 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {err:#}");
+            if err
+                .chain()
+                .any(|e| e.downcast_ref::<plan::Refused>().is_some())
+            {
+                return ExitCode::from(apply::EXIT_REFUSED);
+            }
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -73,6 +73,9 @@ pub enum TestkitError {
         source: std::io::Error,
     },
 
+    #[error("{at}: {detail}")]
+    Scenario { at: String, detail: String },
+
     #[error("live MariaDB tests cannot run: {0}")]
     LiveUnavailable(String),
 }

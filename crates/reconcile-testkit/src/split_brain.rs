@@ -36,6 +36,64 @@ pub struct SplitBrainScript {
 }
 
 impl SplitBrainScript {
+    /// The scenario of a `testdata/` folder: `shared.sql`, `east.sql`, `west.sql` and
+    /// `scenario.conf` (`key = value` lines: `layout = same-domain | different-domains`,
+    /// `log_bin_compress = on | off`, repeatable `server_arg = --option`, `sql_from =
+    /// ../other` to take the SQL of another folder; `generator` is ignored here).
+    pub fn from_dir(dir: &Path) -> Result<SplitBrainScript, TestkitError> {
+        let read = |path: PathBuf| {
+            fs::read_to_string(&path).map_err(|source| TestkitError::Dir { path, source })
+        };
+        let conf = dir.join("scenario.conf");
+        let text = if conf.exists() {
+            read(conf.clone())?
+        } else {
+            String::new()
+        };
+        let mut settings = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line.split_once('=').ok_or_else(|| TestkitError::Scenario {
+                at: format!("{}:{}", conf.display(), n + 1),
+                detail: "expected `key = value`".to_owned(),
+            })?;
+            settings.push((n + 1, key.trim().to_owned(), value.trim().to_owned()));
+        }
+        let sql_dir = settings
+            .iter()
+            .find(|(_, k, _)| k == "sql_from")
+            .map(|(_, _, v)| dir.join(v))
+            .unwrap_or_else(|| dir.to_owned());
+        let mut script = SplitBrainScript::new(
+            &read(sql_dir.join("shared.sql"))?,
+            &read(sql_dir.join("east.sql"))?,
+            &read(sql_dir.join("west.sql"))?,
+            GtidLayout::SameDomain,
+        );
+        for (line, key, value) in &settings {
+            match (key.as_str(), value.as_str()) {
+                ("sql_from" | "generator", _) => {}
+                ("layout", "same-domain") => script.layout = GtidLayout::SameDomain,
+                ("layout", "different-domains") => script.layout = GtidLayout::DifferentDomains,
+                ("log_bin_compress", "on") => script.log_bin_compress = true,
+                ("log_bin_compress", "off") => script.log_bin_compress = false,
+                ("server_arg", arg) if arg.starts_with("--") => {
+                    script.extra_server_args.push(arg.to_owned())
+                }
+                _ => {
+                    return Err(TestkitError::Scenario {
+                        at: format!("{}:{line}", conf.display()),
+                        detail: format!("unknown setting `{key} = {value}`"),
+                    })
+                }
+            }
+        }
+        Ok(script)
+    }
+
     /// A scenario with default server options.
     pub fn new(shared: &str, east: &str, west: &str, layout: GtidLayout) -> Self {
         SplitBrainScript {

@@ -12,7 +12,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use reconcile_testkit::{GtidLayout, SplitBrain, SplitBrainScript};
+use reconcile_testkit::{SplitBrain, SplitBrainScript};
 
 use crate::workspace_root;
 
@@ -52,59 +52,9 @@ fn scenario_dirs(testdata: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(dirs)
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-/// `key = value` lines of `scenario.conf` with their line numbers.
-fn settings(conf: &Path) -> Result<Vec<(usize, String, String)>, String> {
-    if !conf.exists() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for (n, line) in read(conf)?.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("{}:{}: expected `key = value`", conf.display(), n + 1))?;
-        out.push((n + 1, key.trim().to_owned(), value.trim().to_owned()));
-    }
-    Ok(out)
-}
-
-/// Parses `scenario.conf` into a script (SQL read from the folder, or `sql_from`).
+/// Parses a scenario folder into a script (see `SplitBrainScript::from_dir`).
 pub fn load_script(dir: &Path) -> Result<SplitBrainScript, String> {
-    let conf = dir.join("scenario.conf");
-    let settings = settings(&conf)?;
-    let sql_dir = settings
-        .iter()
-        .find(|(_, k, _)| k == "sql_from")
-        .map(|(_, _, v)| dir.join(v))
-        .unwrap_or_else(|| dir.to_owned());
-    let mut script = SplitBrainScript::new(
-        &read(&sql_dir.join("shared.sql"))?,
-        &read(&sql_dir.join("east.sql"))?,
-        &read(&sql_dir.join("west.sql"))?,
-        GtidLayout::SameDomain,
-    );
-    for (line_no, key, value) in &settings {
-        let at = || format!("{}:{line_no}", conf.display());
-        match (key.as_str(), value.as_str()) {
-            ("sql_from", _) => {}
-            ("layout", "same-domain") => script.layout = GtidLayout::SameDomain,
-            ("layout", "different-domains") => script.layout = GtidLayout::DifferentDomains,
-            ("log_bin_compress", "on") => script.log_bin_compress = true,
-            ("log_bin_compress", "off") => script.log_bin_compress = false,
-            ("server_arg", arg) if arg.starts_with("--") => {
-                script.extra_server_args.push(arg.to_owned())
-            }
-            _ => return Err(format!("{}: unknown setting `{key} = {value}`", at())),
-        }
-    }
-    Ok(script)
+    SplitBrainScript::from_dir(dir).map_err(|e| e.to_string())
 }
 
 fn generate(dir: &Path) -> Result<(), String> {

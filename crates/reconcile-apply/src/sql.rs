@@ -1,0 +1,286 @@
+//! What each approved item does to the target, as data, and the SQL text for it
+//! (identifiers quoted, values always bound as parameters).
+
+use reconcile_binlog::Value;
+use reconcile_diff::{Item, Suggestion};
+use serde::Serialize;
+
+use crate::ApplyError;
+
+/// The DBA's decision for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// Take East's net change.
+    Apply,
+    /// Keep West as it is.
+    Skip,
+    /// Write the merged row of a `merge-columns` suggestion.
+    Merge,
+}
+
+/// The write an item needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Write {
+    /// Insert this row.
+    Insert(Vec<(String, Value)>),
+    /// Set these columns of the row found by the key.
+    Update(Vec<(String, Value)>),
+    /// Delete the row found by the key.
+    Delete,
+}
+
+/// One item ready to apply: what the row must look like now (the guard), and the write.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedItem {
+    /// The item's id in the plan.
+    pub item: u64,
+    /// Database.
+    pub schema: String,
+    /// Table.
+    pub table: String,
+    /// How to find the row: `(column, value)`.
+    pub key: Vec<(String, Value)>,
+    /// The row as the scan saw it on West (`None`: absent). Generated columns excluded.
+    pub expected: Option<Vec<(String, Value)>>,
+    /// The write.
+    pub write: Write,
+    /// GTIDs of East's changes, for logs.
+    pub east_gtids: Vec<String>,
+}
+
+/// A group ready to apply: all of its items, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupPlan {
+    /// The group's id in the plan.
+    pub group: u64,
+    /// Its items, in report order.
+    pub items: Vec<PlannedItem>,
+}
+
+/// The select list for `row`'s columns. Binary values are read through
+/// `CAST(... AS BINARY)`: MariaDB returns INET4, INET6 and UUID as text, but their
+/// binary form is what the binlog (and so the plan) holds; for BINARY, VARBINARY
+/// and BLOB columns the cast changes nothing.
+pub fn select_list(row: &[(String, Value)]) -> String {
+    let cols: Vec<String> = row
+        .iter()
+        .map(|(c, v)| match v {
+            Value::Binary(_) => format!("CAST({} AS BINARY)", quote_ident(c)),
+            _ => quote_ident(c),
+        })
+        .collect();
+    cols.join(", ")
+}
+
+/// `name` as a quoted identifier: backticks doubled, wrapped in backticks.
+pub fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn without_generated(item: &Item, row: &[(String, Value)]) -> Vec<(String, Value)> {
+    row.iter()
+        .filter(|(c, _)| !item.generated.contains(c))
+        .cloned()
+        .collect()
+}
+
+impl PlannedItem {
+    /// The write an approved item needs, with its guard.
+    pub fn new(
+        item: &Item,
+        decision: Decision,
+        group: u64,
+    ) -> Result<Option<PlannedItem>, ApplyError> {
+        let unappliable = |reason: &str| ApplyError::Unappliable {
+            group,
+            item: item.id,
+            reason: reason.to_owned(),
+        };
+        // What West holds now, as the scan saw it: West's final row when West
+        // touched the key, else the base.
+        let expected = if item.west_op.is_some() {
+            item.west.clone()
+        } else {
+            item.base.clone()
+        };
+        let target = match decision {
+            Decision::Skip => return Ok(None),
+            Decision::Apply => item.east.clone(),
+            Decision::Merge => match &item.suggestion {
+                Some(Suggestion::MergeColumns { merged }) => Some(merged.clone()),
+                _ => {
+                    return Err(unappliable(
+                        "`merge` is only possible where the suggestion is merge-columns",
+                    ))
+                }
+            },
+        };
+        if item.key.is_empty() {
+            return Err(unappliable(
+                "the item has no row identity (a statement-format event): it cannot be applied",
+            ));
+        }
+        let write = match (&expected, target) {
+            (None, None) => return Ok(None),
+            (None, Some(row)) => Write::Insert(without_generated(item, &row)),
+            (Some(_), Some(row)) => Write::Update(without_generated(item, &row)),
+            (Some(_), None) => Write::Delete,
+        };
+        let complete = |row: &[(String, Value)]| {
+            item.columns
+                .iter()
+                .filter(|c| !item.generated.contains(c))
+                .all(|c| row.iter().any(|(name, _)| name == c))
+        };
+        if let Write::Insert(row) | Write::Update(row) = &write {
+            if !complete(row) {
+                return Err(unappliable(
+                    "the row to write lacks columns (partial row image)",
+                ));
+            }
+            if row.iter().any(|(_, v)| matches!(v, Value::JsonPartial(_))) {
+                return Err(unappliable("the row to write holds a partial JSON update"));
+            }
+        }
+        Ok(Some(PlannedItem {
+            item: item.id,
+            schema: item.schema.clone(),
+            table: item.table.clone(),
+            key: item.key.clone(),
+            expected: expected.map(|row| without_generated(item, &row)),
+            write,
+            east_gtids: item.east_gtids.clone(),
+        }))
+    }
+
+    /// `` `db`.`t` ``.
+    pub fn table_ident(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
+    }
+
+    /// `WHERE k1 <=> ? AND ...` over the key columns.
+    fn key_clause(&self) -> String {
+        let parts: Vec<String> = self
+            .key
+            .iter()
+            .map(|(c, _)| format!("{} <=> ?", quote_ident(c)))
+            .collect();
+        parts.join(" AND ")
+    }
+
+    /// Columns the guard reads: those of the expected row, else the key.
+    pub fn guard_columns(&self) -> Vec<String> {
+        match &self.expected {
+            Some(row) => row.iter().map(|(c, _)| c.clone()).collect(),
+            None => self.key.iter().map(|(c, _)| c.clone()).collect(),
+        }
+    }
+
+    /// The guard: the current row by key, locked.
+    pub fn guard_sql(&self) -> String {
+        let list = match &self.expected {
+            Some(row) => select_list(row),
+            None => select_list(&self.key),
+        };
+        format!(
+            "SELECT {list} FROM {} WHERE {} LIMIT 2 FOR UPDATE",
+            self.table_ident(),
+            self.key_clause()
+        )
+    }
+
+    /// `SELECT` of `row`'s columns by key (for verify), unlocked.
+    pub fn read_sql(&self, row: &[(String, Value)]) -> String {
+        format!(
+            "SELECT {} FROM {} WHERE {} LIMIT 2",
+            select_list(row),
+            self.table_ident(),
+            self.key_clause()
+        )
+    }
+
+    /// The key values, as parameters of [`Self::guard_sql`] and of deletes.
+    pub fn key_values(&self) -> Vec<Value> {
+        self.key.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    /// The write's SQL and its parameters.
+    pub fn write_sql(&self) -> (String, Vec<Value>) {
+        match &self.write {
+            Write::Insert(row) => {
+                let cols: Vec<String> = row.iter().map(|(c, _)| quote_ident(c)).collect();
+                let marks = vec!["?"; row.len()].join(", ");
+                (
+                    format!(
+                        "INSERT INTO {} ({}) VALUES ({marks})",
+                        self.table_ident(),
+                        cols.join(", ")
+                    ),
+                    row.iter().map(|(_, v)| v.clone()).collect(),
+                )
+            }
+            Write::Update(row) => {
+                let sets: Vec<String> = row
+                    .iter()
+                    .map(|(c, _)| format!("{} = ?", quote_ident(c)))
+                    .collect();
+                let mut params: Vec<Value> = row.iter().map(|(_, v)| v.clone()).collect();
+                params.extend(self.key_values());
+                (
+                    format!(
+                        "UPDATE {} SET {} WHERE {} LIMIT 1",
+                        self.table_ident(),
+                        sets.join(", "),
+                        self.key_clause()
+                    ),
+                    params,
+                )
+            }
+            Write::Delete => (
+                format!(
+                    "DELETE FROM {} WHERE {} LIMIT 1",
+                    self.table_ident(),
+                    self.key_clause()
+                ),
+                self.key_values(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_and_values_are_parameters() {
+        assert_eq!(quote_ident("we`ird"), "`we``ird`");
+        let p = PlannedItem {
+            item: 1,
+            schema: "s".into(),
+            table: "t`x".into(),
+            key: vec![("id".into(), Value::Int(1))],
+            expected: Some(vec![
+                ("id".into(), Value::Int(1)),
+                ("v".into(), Value::Int(2)),
+            ]),
+            write: Write::Update(vec![
+                ("id".into(), Value::Int(1)),
+                ("v".into(), Value::Int(3)),
+            ]),
+            east_gtids: vec![],
+        };
+        assert_eq!(
+            p.guard_sql(),
+            "SELECT `id`, `v` FROM `s`.`t``x` WHERE `id` <=> ? LIMIT 2 FOR UPDATE"
+        );
+        let (sql, params) = p.write_sql();
+        assert_eq!(
+            sql,
+            "UPDATE `s`.`t``x` SET `id` = ?, `v` = ? WHERE `id` <=> ? LIMIT 1"
+        );
+        assert_eq!(params, vec![Value::Int(1), Value::Int(3), Value::Int(1)]);
+    }
+}
