@@ -207,3 +207,8 @@ fn large_scan_matches_expected_md() {
 fn mysql_conflicts_scan_matches_expected_md() {
     check("mysql-conflicts");
 }
+
+#[test]
+fn fk_cascade_scan_matches_expected_md() {
+    check("fk-cascade");
+}
