@@ -212,3 +212,8 @@ fn mysql_conflicts_scan_matches_expected_md() {
 fn fk_cascade_scan_matches_expected_md() {
     check("fk-cascade");
 }
+
+#[test]
+fn triggers_generated_scan_matches_expected_md() {
+    check("triggers-generated");
+}
