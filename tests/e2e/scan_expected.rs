@@ -217,3 +217,8 @@ fn fk_cascade_scan_matches_expected_md() {
 fn triggers_generated_scan_matches_expected_md() {
     check("triggers-generated");
 }
+
+#[test]
+fn no_primary_key_scan_matches_expected_md() {
+    check("no-primary-key");
+}
