@@ -222,3 +222,8 @@ fn triggers_generated_scan_matches_expected_md() {
 fn no_primary_key_scan_matches_expected_md() {
     check("no-primary-key");
 }
+
+#[test]
+fn partial_images_scan_matches_expected_md() {
+    check("partial-images");
+}
