@@ -227,3 +227,8 @@ fn no_primary_key_scan_matches_expected_md() {
 fn partial_images_scan_matches_expected_md() {
     check("partial-images");
 }
+
+#[test]
+fn ddl_east_scan_matches_expected_md() {
+    check("ddl-east");
+}
