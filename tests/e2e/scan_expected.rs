@@ -147,8 +147,14 @@ fn reported(out: &Path) -> Verdicts {
 }
 
 fn check(scenario: &str) {
+    check_file(scenario, "EXPECTED.md");
+}
+
+/// `check` against another expectation file of the scenario (its own Scan command
+/// and Items table).
+fn check_file(scenario: &str, name: &str) {
     let dir = testdata().join(scenario);
-    let file = dir.join("EXPECTED.md");
+    let file = dir.join(name);
     let expected = std::fs::read_to_string(&file).unwrap();
     let items_file = if expected.contains("\n## Items") {
         file.clone()
@@ -231,4 +237,14 @@ fn partial_images_scan_matches_expected_md() {
 #[test]
 fn ddl_east_scan_matches_expected_md() {
     check("ddl-east");
+}
+
+#[test]
+fn retries_merge_rekey_scan_matches_expected_md() {
+    check("retries-merge-rekey");
+}
+
+#[test]
+fn retries_merge_rekey_with_merge_and_retries_skip_matches_expected_md() {
+    check_file("retries-merge-rekey", "EXPECTED-merge-skip.md");
 }
