@@ -147,8 +147,14 @@ fn reported(out: &Path) -> Verdicts {
 }
 
 fn check(scenario: &str) {
+    check_file(scenario, "EXPECTED.md");
+}
+
+/// `check` against another expectation file of the scenario (its own Scan command
+/// and Items table).
+fn check_file(scenario: &str, name: &str) {
     let dir = testdata().join(scenario);
-    let file = dir.join("EXPECTED.md");
+    let file = dir.join(name);
     let expected = std::fs::read_to_string(&file).unwrap();
     let items_file = if expected.contains("\n## Items") {
         file.clone()
@@ -211,4 +217,39 @@ fn mysql_conflicts_scan_matches_expected_md() {
 #[test]
 fn collations_scan_matches_expected_md() {
     check("collations");
+}
+
+#[test]
+fn fk_cascade_scan_matches_expected_md() {
+    check("fk-cascade");
+}
+
+#[test]
+fn triggers_generated_scan_matches_expected_md() {
+    check("triggers-generated");
+}
+
+#[test]
+fn no_primary_key_scan_matches_expected_md() {
+    check("no-primary-key");
+}
+
+#[test]
+fn partial_images_scan_matches_expected_md() {
+    check("partial-images");
+}
+
+#[test]
+fn ddl_east_scan_matches_expected_md() {
+    check("ddl-east");
+}
+
+#[test]
+fn retries_merge_rekey_scan_matches_expected_md() {
+    check("retries-merge-rekey");
+}
+
+#[test]
+fn retries_merge_rekey_with_merge_and_retries_skip_matches_expected_md() {
+    check_file("retries-merge-rekey", "EXPECTED-merge-skip.md");
 }

@@ -283,6 +283,48 @@ fn summary_counts_classes_and_kinds() {
     assert_eq!(lines.iter().filter(|l| l["type"] == "item").count(), 17);
 }
 
+/// DDL that East (the old primary) ran in the window is named in the summary with
+/// its side and GTID, in stdout and in `summary.json`.
+#[test]
+fn summary_names_east_ddl_and_its_gtid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run(
+        reconcile()
+            .args([
+                "scan",
+                "--east",
+                &fixture("ddl-east/east"),
+                "--west",
+                &fixture("ddl-east/west"),
+                "--schema",
+                &fixture("ddl-east/schema.sql"),
+                "--out",
+            ])
+            .arg(&out_dir),
+        true,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "DDL in the window on east (0-1-12): ALTER TABLE t ADD COLUMN extra INT NULL",
+        "DDL in the window on east (0-1-15): RENAME TABLE old_t TO new_t",
+        "DDL in the window on east (0-1-18): TRUNCATE TABLE gone",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "no `{line}` in:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("on west ("), "{stdout}");
+    let summary = std::fs::read_to_string(out_dir.join("summary.json")).unwrap();
+    for needle in ["0-1-12", "0-1-15", "0-1-18", "TRUNCATE TABLE gone"] {
+        assert!(
+            summary.contains(needle),
+            "no {needle} in summary.json:\n{summary}"
+        );
+    }
+}
+
 #[test]
 fn without_schema_nothing_is_auto() {
     let dir = tempfile::tempdir().unwrap();

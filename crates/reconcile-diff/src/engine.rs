@@ -245,7 +245,13 @@ fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>
             .cloned()
             .unwrap_or_else(|| format!("@{}", c + 1));
         values.push((name, value.clone()));
-        weights.push(weighed(info.collations.get(c).copied().flatten(), value));
+        // A key compares under its collation; a whole-row identity (no key) is
+        // matched record by record, exactly, as the server matches such rows.
+        let rule = info
+            .identity
+            .as_ref()
+            .and(info.collations.get(c).copied().flatten());
+        weights.push(weighed(rule, value));
     }
     Some((encode_values(weights.iter()), values))
 }
@@ -776,7 +782,24 @@ impl State<'_> {
                     reasons.push((Kind::BaseMismatch, format!("West's history: {gap}")));
                 }
                 match compare_rows(st.east.last.as_ref(), w.last.as_ref(), generated) {
-                    RowCmp::Equal => return Verdict::skip("both sides reached the same row"),
+                    // Without a key, equal rows are not one row: a table without a
+                    // key may hold both, so equal finals do not mean nothing to do.
+                    RowCmp::Equal if info.identity.is_some() => {
+                        return Verdict::skip("both sides reached the same row")
+                    }
+                    RowCmp::Equal => {
+                        reasons.push((
+                            Kind::NoKey,
+                            "both sides reached an equal row, but without a key they may be two rows".to_owned(),
+                        ));
+                        reasons.sort_by_key(|(k, _)| *k);
+                        return Verdict {
+                            class: Class::Review,
+                            reasons,
+                            suggestion: None,
+                            notes,
+                        };
+                    }
                     RowCmp::Unknown => reasons.push((
                         Kind::PartialImage,
                         "the final rows agree on the columns both images hold, but not all columns were logged".to_owned(),
@@ -1172,4 +1195,105 @@ fn named(info: &TableInfo, row: &Row) -> Vec<(String, Value)> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use reconcile_binlog::{
+        ColumnDescription, ColumnType, Gtid, RowChange, RowImage, RowOp, SourcePosition,
+    };
+
+    use super::*;
+
+    fn table(schema: &str, name: &str, columns: &[&str]) -> Arc<TableDescription> {
+        Arc::new(TableDescription {
+            table_id: 1,
+            schema: schema.to_owned(),
+            table: name.to_owned(),
+            columns: columns
+                .iter()
+                .map(|c| ColumnDescription {
+                    name: Some((*c).to_owned()),
+                    column_type: ColumnType::Long,
+                    type_code: 3,
+                    unsigned: Some(false),
+                    collation: None,
+                    nullable: false,
+                    visible: None,
+                })
+                .collect(),
+            primary_key: None,
+        })
+    }
+
+    fn row(values: &[i64]) -> Row {
+        Row {
+            values: values.iter().map(|v| Some(Value::Int(*v))).collect(),
+        }
+    }
+
+    fn insert(server: u32, seq: u64, t: &Arc<TableDescription>, values: &[i64]) -> Transaction {
+        Transaction {
+            gtid: Some(Gtid::Mariadb {
+                domain: 0,
+                server,
+                seq,
+            }),
+            server_id: server,
+            timestamp: 0,
+            position: SourcePosition {
+                file: "f".to_owned(),
+                start: 0,
+                end: 0,
+            },
+            tables: vec![t.clone()],
+            changes: vec![RowChange {
+                table_index: 0,
+                schema: t.schema.clone(),
+                table: t.table.clone(),
+                op: RowOp::Insert,
+                before: None,
+                after: Some(row(values)),
+                image: RowImage::Full,
+            }],
+            statements: Vec::new(),
+        }
+    }
+
+    /// Regression: an East insert and a West insert of equal rows in a table without
+    /// a key were `skip` ("both sides reached the same row"), though the table may
+    /// hold both rows: with a whole-row identity they are `review` kind `no-key`.
+    #[test]
+    fn equal_rows_without_a_key_are_not_skipped() {
+        let schema = reconcile_schema::parse_schema(
+            "CREATE TABLE d.ev (msg INT NOT NULL, n INT NOT NULL);\n\
+             CREATE TABLE d.pk (id INT NOT NULL, n INT NOT NULL, PRIMARY KEY (id));",
+        )
+        .unwrap();
+        let (ev, pk) = (
+            table("d", "ev", &["msg", "n"]),
+            table("d", "pk", &["id", "n"]),
+        );
+        let mut east = EastPass::new(Config::default(), Some(&schema));
+        east.add(&insert(1, 10, &ev, &[5, 5]));
+        east.add(&insert(1, 11, &pk, &[7, 7]));
+        let mut west = east.into_west();
+        west.add(&insert(2, 10, &ev, &[5, 5]));
+        west.add(&insert(2, 11, &pk, &[7, 7]));
+        let outcome = west.finish();
+        let verdicts: Vec<(&str, Class, Option<Kind>)> = outcome
+            .items
+            .iter()
+            .map(|i| (i.table.as_str(), i.class, i.kind))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("ev", Class::Review, Some(Kind::NoKey)),
+                ("pk", Class::Skip, None)
+            ]
+        );
+    }
 }

@@ -1,0 +1,13 @@
+-- Shared history: East is the primary and West replicates it.
+CREATE DATABASE dd;
+USE dd;
+
+CREATE TABLE t (id INT NOT NULL, v INT NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB;
+CREATE TABLE old_t (id INT NOT NULL, v INT NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB;
+CREATE TABLE gone (id INT NOT NULL, v INT NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB;
+CREATE TABLE clean (id INT NOT NULL, v INT NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB;
+
+INSERT INTO t VALUES (1, 1), (2, 2), (3, 3);
+INSERT INTO old_t VALUES (1, 1), (2, 2);
+INSERT INTO gone VALUES (1, 1), (2, 2);
+INSERT INTO clean VALUES (1, 1), (2, 2);
