@@ -14,3 +14,8 @@ DELETE FROM shelves WHERE id = 1;
 UPDATE authors SET name = 'Eve B.' WHERE id = 5;
 INSERT INTO books VALUES (11, 1, 'Clean');
 INSERT INTO slots VALUES (5, 2, 2);
+-- E6: slot 4 moves; West deletes its shelf 3 (W5), and the cascade deletes
+-- West's slot 4 without a row event.
+UPDATE slots SET pos = 9 WHERE id = 4;
+-- E7: slot 6 goes; West's cascade (W5) deletes it too.
+DELETE FROM slots WHERE id = 6;

@@ -36,5 +36,5 @@ CREATE TABLE slots (
 
 INSERT INTO authors VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cat'), (4, 'Dan'), (5, 'Eve');
 INSERT INTO books VALUES (1, 1, 'First'), (2, 1, 'Second'), (3, 5, 'Third');
-INSERT INTO shelves VALUES (1, 'top'), (2, 'bottom');
-INSERT INTO slots VALUES (1, 1, 1), (2, 1, 2), (3, 2, 1);
+INSERT INTO shelves VALUES (1, 'top'), (2, 'bottom'), (3, 'side');
+INSERT INTO slots VALUES (1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 3, 1), (6, 3, 2);

@@ -9,3 +9,5 @@ DELETE FROM authors WHERE id = 3;
 INSERT INTO books VALUES (20, 4, 'New on West');
 -- W4: a West-only change.
 UPDATE shelves SET label = 'bottom!' WHERE id = 2;
+-- W5: shelf 3 goes; InnoDB cascades to slots 4 and 6 (not logged as row events).
+DELETE FROM shelves WHERE id = 3;

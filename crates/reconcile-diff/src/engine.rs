@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use reconcile_binlog::{Row, Statement, StatementKind, TableDescription, Transaction, Value};
-use reconcile_schema::Schema;
+use reconcile_schema::{FkAction, Schema};
 
 use crate::collation::CompareRule;
 use crate::compare::{changed_columns, compare_rows, encode_values, RowCmp};
@@ -81,6 +81,10 @@ struct State<'s> {
     parents: HashMap<(NameId, KeyBytes), ParentWatch>,
     deleted_parents: HashMap<(NameId, KeyBytes), usize>,
     retry_sigs: HashMap<(NameId, Vec<u8>), Vec<usize>>,
+    /// Parents of East rows' base images whose delete or key change on West would
+    /// change those rows through a cascading foreign key, invisibly in the binlog:
+    /// parent key -> (East state, foreign key index).
+    cascade_watch: HashMap<(NameId, KeyBytes), Vec<(usize, usize)>>,
     retry_hits: HashMap<usize, Vec<(String, Value)>>,
 }
 
@@ -413,6 +417,19 @@ impl<'s> State<'s> {
                     base_holders.entry((name, u, t)).or_default().push(i);
                 }
             }
+            if let Some(base) = &east.base {
+                for (f, fk) in info.foreign_keys.iter().enumerate() {
+                    if propagates(fk.on_delete) || propagates(fk.on_update) {
+                        if let ParentKey::Key(_, bytes) = parent_key(self.schema, fk, base) {
+                            let parent = self.name_id(&fk.parent.0, &fk.parent.1);
+                            self.cascade_watch
+                                .entry((parent, bytes))
+                                .or_default()
+                                .push((i, f));
+                        }
+                    }
+                }
+            }
             if let Some(last) = &east.last {
                 for fk in &info.foreign_keys {
                     self.watch_parent(i, fk, last);
@@ -526,6 +543,13 @@ impl WestPass<'_> {
             };
             let info = s.tables[ti].clone();
             let name = s.name_id(&info.schema, &info.table);
+            s.cascade_from(
+                name,
+                &info,
+                change.before.as_ref(),
+                change.after.as_ref(),
+                &label,
+            );
             let mut touched = false;
             for (before, after) in
                 split_by_key(&info, change.before.as_ref(), change.after.as_ref())
@@ -603,6 +627,100 @@ impl WestPass<'_> {
 }
 
 impl State<'_> {
+    /// A West delete or key change of a parent row: the server changed East rows'
+    /// West copies through cascading foreign keys without logging them. Adds those
+    /// changes to West's fold of each such row, as the West change they are.
+    fn cascade_from(
+        &mut self,
+        name: NameId,
+        info: &TableInfo,
+        before: Option<&Row>,
+        after: Option<&Row>,
+        label: &str,
+    ) {
+        let Some(before) = before else { return };
+        let Some((old_key, _)) = key_of(info, before) else {
+            return;
+        };
+        let Some(watchers) = self.cascade_watch.get(&(name, old_key.clone())).cloned() else {
+            return;
+        };
+        let new_key = after.and_then(|a| key_of(info, a)).map(|(k, _)| k);
+        let deleted = after.is_none();
+        if !deleted && new_key.as_ref() == Some(&old_key) {
+            return; // The parent's key did not change: nothing cascades.
+        }
+        for (i, f) in watchers {
+            let child = self.tables[self.states[i].table].clone();
+            let Some(fk) = child.foreign_keys.get(f) else {
+                continue;
+            };
+            let action = if deleted { fk.on_delete } else { fk.on_update };
+            let current = match &self.states[i].west {
+                Some(w) => w.last.clone(),
+                None => self.states[i].east.base.clone(),
+            };
+            let Some(current) = current else { continue }; // Already gone on West.
+                                                           // Only while West's row still references this parent.
+            if !matches!(parent_key(self.schema, fk, &current), ParentKey::Key(_, k) if k == old_key)
+            {
+                continue;
+            }
+            let new_row = match action {
+                FkAction::Cascade if deleted => None,
+                FkAction::Cascade | FkAction::SetNull => {
+                    let mut row = current.clone();
+                    for (pos, &c) in fk.columns.iter().enumerate() {
+                        let value = match (action, after) {
+                            (FkAction::Cascade, Some(parent_after)) => fk
+                                .parent_columns
+                                .get(pos)
+                                .and_then(|pc| {
+                                    info.columns.iter().position(|n| n.eq_ignore_ascii_case(pc))
+                                })
+                                .and_then(|pi| parent_after.values.get(pi).cloned().flatten()),
+                            _ => Some(Value::Null),
+                        };
+                        if let (Some(slot), Some(v)) = (row.values.get_mut(c), value) {
+                            *slot = Some(v);
+                        }
+                    }
+                    Some(row)
+                }
+                FkAction::SetDefault => {
+                    self.states[i].fk_notes.push(format!(
+                        "West's {label} changed its parent, and ON {} SET DEFAULT changed this row on West in a way the binlog does not show",
+                        if deleted { "DELETE" } else { "UPDATE" }
+                    ));
+                    continue;
+                }
+                FkAction::Restrict | FkAction::NoAction => continue,
+            };
+            let gtid = format!(
+                "{label} (ON {} {} from {}.{})",
+                if deleted { "DELETE" } else { "UPDATE" },
+                if action == FkAction::Cascade {
+                    "CASCADE"
+                } else {
+                    "SET NULL"
+                },
+                info.schema,
+                info.table
+            );
+            match &mut self.states[i].west {
+                Some(w) => w.push(Some(&current), new_row.as_ref(), &gtid, &child.generated),
+                None => {
+                    self.states[i].west = Some(SideFold::new(
+                        Some(&current),
+                        new_row.as_ref(),
+                        &gtid,
+                        &child.generated,
+                    ))
+                }
+            }
+        }
+    }
+
     fn parent_key_of(
         &mut self,
         fk: &crate::table::ForeignKeyInfo,
@@ -1177,6 +1295,14 @@ fn parent_key(schema: Option<&Schema>, fk: &crate::table::ForeignKeyInfo, row: &
         }
     }
     ParentKey::Key(values, encode_values(weights.iter()))
+}
+
+/// Whether a foreign-key action changes child rows on the server (unlogged).
+fn propagates(action: FkAction) -> bool {
+    matches!(
+        action,
+        FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault
+    )
 }
 
 /// A row as `(column, value)` pairs of the columns present.

@@ -16,6 +16,10 @@ pub(crate) struct ForeignKeyInfo {
     pub parent: (String, String),
     /// Referenced column names, in the foreign key's order.
     pub parent_columns: Vec<String>,
+    /// What a parent delete does to this row on the server (not logged as rows).
+    pub on_delete: FkAction,
+    /// What a change of the parent's key does to this row (not logged as rows).
+    pub on_update: FkAction,
 }
 
 /// Everything the engine needs to know about one table layout.
@@ -331,6 +335,8 @@ impl TableInfo {
                     columns,
                     parent: (fk.ref_schema.clone(), fk.ref_table.clone()),
                     parent_columns: fk.ref_columns.clone(),
+                    on_delete: fk.on_delete,
+                    on_update: fk.on_update,
                 });
             }
         }
