@@ -397,3 +397,303 @@ fn the_password_reaches_no_output_and_no_process_title() {
     assert!(!out.status.success());
     assert!(!text(&out).contains(secret), "{}", text(&out));
 }
+
+#[test]
+fn every_fixture_applies_its_auto_items_and_verifies_clean() {
+    if !live_servers_available("every_fixture_applies_its_auto_items_and_verifies_clean") {
+        return;
+    }
+    let scenarios = [
+        (
+            "conflicts",
+            vec!["--volatile-columns", "shop.tickets.opened_at"],
+        ),
+        ("types", vec![]),
+        ("types-compressed", vec![]),
+        ("collations", vec![]),
+        ("fk-cascade", vec![]),
+        ("triggers-generated", vec![]),
+        ("no-primary-key", vec![]),
+        ("partial-images", vec![]),
+        ("ddl-east", vec![]),
+        (
+            "retries-merge-rekey",
+            vec!["--volatile-columns", "rm.tickets.created_at"],
+        ),
+        ("large", vec![]),
+    ];
+    for (scenario, args) in scenarios {
+        let live = Live::new(scenario, &args);
+        let out = live.apply(&["--undecided", "skip"]);
+        let report =
+            std::fs::read_to_string(live.out().join("apply-report.json")).unwrap_or_default();
+        assert!(out.status.success(), "{scenario}: {}\n{report}", text(&out));
+        let out = live.verify();
+        assert!(out.status.success(), "{scenario}: {}", text(&out));
+        assert!(
+            text(&out).contains(" 0 mismatches"),
+            "{scenario}: {}",
+            text(&out)
+        );
+    }
+}
+
+/// East inserts and updates rows of a table whose name and columns hold backticks,
+/// with values full of quotes, backslashes, NUL bytes and 4-byte UTF-8, one row per
+/// transaction: `rows` groups to apply.
+fn odd_scenario(rows: u32) -> SplitBrainScript {
+    let shared = "CREATE DATABASE `odd``db`;
+CREATE TABLE `odd``db`.`t``x` (`id` INT PRIMARY KEY, `va``l` VARBINARY(64) NOT NULL, `tx``t` VARCHAR(64) CHARACTER SET utf8mb4 NOT NULL, `n` INT NOT NULL);
+INSERT INTO `odd``db`.`t``x` VALUES (0, X'00', 'seed', 0);";
+    let mut east = String::from("SET NAMES utf8mb4;\n");
+    for i in 1..=rows {
+        east.push_str(&format!(
+            "INSERT INTO `odd``db`.`t``x` VALUES ({i}, X'00275C22{i:04x}FF', 'it''s \\\\ \"q\" 😀 {i}', {i});\n"
+        ));
+    }
+    let west = "UPDATE `odd``db`.`t``x` SET `n` = 1 WHERE `id` = 0;";
+    SplitBrainScript::new(
+        shared,
+        &east,
+        west,
+        reconcile_testkit::GtidLayout::SameDomain,
+    )
+}
+
+impl Live {
+    fn from_script(script: &SplitBrainScript) -> Live {
+        let brain = SplitBrain::run(script).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let exported = brain.export(&dir.path().join("binlogs")).unwrap();
+        run(
+            reconcile()
+                .arg("scan")
+                .arg("--east")
+                .arg(dir.path().join("binlogs/east"))
+                .arg("--west")
+                .arg(dir.path().join("binlogs/west"))
+                .arg("--schema")
+                .arg(&exported.schema)
+                .arg("--out")
+                .arg(dir.path().join("out")),
+            true,
+        );
+        Live { brain, dir }
+    }
+
+    fn journal_count(&self) -> i64 {
+        self.brain
+            .west
+            .query_one("SELECT COUNT(*) FROM reconcile.reconcile_journal")
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+}
+
+/// East's and West's rows of the odd table, compared as bytes.
+fn odd_rows(db: &reconcile_testkit::MariaDb) -> Vec<(i64, Vec<u8>, Vec<u8>, i64)> {
+    db.query("SELECT `id`, `va``l`, CAST(`tx``t` AS BINARY), `n` FROM `odd``db`.`t``x` WHERE `id` > 0 ORDER BY `id`")
+        .unwrap()
+}
+
+#[test]
+fn sigkill_at_twenty_points_then_rerun_applies_every_group_exactly_once() {
+    if !live_servers_available(
+        "sigkill_at_twenty_points_then_rerun_applies_every_group_exactly_once",
+    ) {
+        return;
+    }
+    let live = Live::from_script(&odd_scenario(200));
+    let mut killed_with_progress = 0;
+    for step in 1..=20u64 {
+        let mut child = reconcile()
+            .args(["apply", "--plan"])
+            .arg(live.out())
+            .args(["--target", &live.brain.west.url()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(40 + 15 * step));
+        let before = live.journal_count();
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if before > 0 && before < 200 {
+            killed_with_progress += 1;
+        }
+        // Journal and data agree after every kill: each journaled group's row is
+        // there, and no row is there without its journal row.
+        let rows: i64 = live
+            .brain
+            .west
+            .query_one("SELECT COUNT(*) FROM `odd``db`.`t``x` WHERE `id` > 0")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            rows,
+            live.journal_count(),
+            "after kill {step}: data and journal disagree"
+        );
+    }
+    assert!(
+        killed_with_progress >= 3,
+        "the kills should interrupt runs mid-way ({killed_with_progress})"
+    );
+    let out = live.apply(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(live.journal_count(), 200);
+    let out = live.verify();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        odd_rows(&live.brain.west),
+        odd_rows(&live.brain.east),
+        "rows must be byte-exact"
+    );
+}
+
+#[test]
+fn a_server_stopped_mid_apply_fails_loudly_and_a_rerun_finishes() {
+    if !live_servers_available("a_server_stopped_mid_apply_fails_loudly_and_a_rerun_finishes") {
+        return;
+    }
+    let mut live = Live::from_script(&odd_scenario(300));
+    let child = reconcile()
+        .args(["apply", "--plan"])
+        .arg(live.out())
+        .args(["--target", &live.brain.west.url()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stop the server as soon as some groups are in.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while live.journal_count() < 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    live.brain.west.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !out.status.success(),
+        "apply must fail when the server goes away: {}",
+        text(&out)
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(live.out().join("apply-report.json")).unwrap(),
+    )
+    .unwrap();
+    let reported_applied = report["applied"].as_u64().unwrap();
+    live.brain.west.restart().unwrap();
+    // Nothing is reported applied that was not committed.
+    let journaled = live.journal_count() as u64;
+    assert!(
+        reported_applied <= journaled,
+        "reported {reported_applied} applied, journal holds {journaled}"
+    );
+    assert!(
+        journaled < 300,
+        "the server should have gone away before the end"
+    );
+    let out = live.apply(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(live.journal_count(), 300);
+    let out = live.verify();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(odd_rows(&live.brain.west), odd_rows(&live.brain.east));
+}
+
+#[test]
+fn the_password_is_not_in_the_process_title() {
+    if !live_servers_available("the_password_is_not_in_the_process_title") {
+        return;
+    }
+    let live = Live::from_script(&odd_scenario(300));
+    let secret = "Pq4-title-secret";
+    live.brain
+        .west
+        .exec(&format!("SET sql_log_bin = 0; CREATE USER ops@'127.0.0.1' IDENTIFIED BY '{secret}'; GRANT ALL ON *.* TO ops@'127.0.0.1'"))
+        .unwrap();
+    let child = reconcile()
+        .env("MYSQL_PWD", secret)
+        .args(["apply", "--plan"])
+        .arg(live.out())
+        .args([
+            "--target",
+            &format!("mysql://ops@127.0.0.1:{}/", live.brain.west.port()),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&cmdline).contains(secret));
+    assert!(!String::from_utf8_lossy(&ps).contains(secret));
+    assert!(!text(&out).contains(secret));
+}
+
+#[test]
+fn dry_run_writes_nothing_and_sql_out_is_a_script_that_does_what_apply_does() {
+    if !live_servers_available(
+        "dry_run_writes_nothing_and_sql_out_is_a_script_that_does_what_apply_does",
+    ) {
+        return;
+    }
+    let live = Live::new(
+        "conflicts",
+        &["--volatile-columns", "shop.tickets.opened_at"],
+    );
+    let west = &live.brain.west;
+    let out = live.apply(&["--undecided", "skip", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("3 would apply"), "{}", text(&out));
+    assert_eq!(
+        west.query_one::<i64>("SELECT qty FROM shop.stock WHERE sku = 'D004'")
+            .unwrap(),
+        Some(40)
+    );
+    let journal: Option<i64> = west
+        .query_one(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'reconcile'",
+        )
+        .unwrap();
+    assert_eq!(journal, Some(0), "a dry run creates no journal");
+
+    let script = live.dir.path().join("apply.sql");
+    let out = live.apply(&["--undecided", "skip", "--sql-out", script.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sql = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        sql.contains("-- guard (item 15): `shop`.`stock` WHERE `sku` <=> X'44303034' is ("),
+        "{sql}"
+    );
+    assert!(sql.contains("UPDATE `shop`.`stock` SET"), "{sql}");
+    assert_eq!(
+        west.query_one::<i64>("SELECT qty FROM shop.stock WHERE sku = 'D004'")
+            .unwrap(),
+        Some(40),
+        "--sql-out touches nothing"
+    );
+    west.exec("CREATE DATABASE reconcile; CREATE TABLE reconcile.reconcile_journal (plan_id VARCHAR(64) NOT NULL, group_id BIGINT UNSIGNED NOT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), items TEXT NOT NULL, PRIMARY KEY (plan_id, group_id))").unwrap();
+    west.run_script(&sql).unwrap();
+    assert_eq!(
+        west.query_one::<i64>("SELECT qty FROM shop.stock WHERE sku = 'G007'")
+            .unwrap(),
+        Some(70)
+    );
+    // The script journaled what it did: verify agrees, and apply has nothing left.
+    let out = live.verify();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = live.apply(&["--undecided", "skip"]);
+    assert!(
+        text(&out).contains("0 groups applied, 3 already applied"),
+        "{}",
+        text(&out)
+    );
+}
