@@ -87,12 +87,13 @@ pub(crate) fn compare_rows(a: Option<&Row>, b: Option<&Row>, generated: &[bool])
     }
 }
 
-/// Whether every non-generated column is present in the image.
+/// Whether every non-generated column is present in the image, as a whole value (a
+/// MySQL partial JSON update whose before image lacked the document is not whole).
 pub(crate) fn is_full(row: &Row, generated: &[bool]) -> bool {
-    row.values
-        .iter()
-        .enumerate()
-        .all(|(i, v)| v.is_some() || generated.get(i).copied().unwrap_or(false))
+    row.values.iter().enumerate().all(|(i, v)| {
+        matches!(v, Some(v) if !matches!(v, Value::JsonPartial(_)))
+            || generated.get(i).copied().unwrap_or(false)
+    })
 }
 
 /// Columns whose values differ between `from` and `to` (both present), ignoring
@@ -167,6 +168,14 @@ mod tests {
             compare_rows(Some(&full), Some(&other_gen), &[false, true]),
             RowCmp::Equal
         );
+    }
+
+    #[test]
+    fn a_partial_json_update_is_not_a_full_image() {
+        let full = row(&[Some(Value::Int(1)), Some(Value::Json("{}".into()))]);
+        let partial = row(&[Some(Value::Int(1)), Some(Value::JsonPartial(Vec::new()))]);
+        assert!(is_full(&full, &[]));
+        assert!(!is_full(&partial, &[]));
     }
 
     #[test]

@@ -134,7 +134,9 @@ impl TableInfo {
             desc.columns.iter().map(|c| c.name.clone()).collect();
         let mut problems = Vec::new();
         let table_schema = schema.and_then(|s| s.table(&desc.schema, &desc.table));
-        let layout_ok = table_schema.map(|ts| check_layout(desc, ts, binlog_names.as_deref()));
+        let gipk = table_schema.is_some_and(|ts| is_gipk(desc, ts));
+        let layout_ok =
+            table_schema.map(|ts| check_layout(desc, ts, binlog_names.as_deref(), gipk));
         let mut info = TableInfo {
             schema: desc.schema.clone(),
             table: desc.table.clone(),
@@ -180,7 +182,7 @@ impl TableInfo {
                 info.add_schema_links(s, ts);
             }
             (Some(s), Some(ts), _) => {
-                info.use_schema(ts, &mut problems);
+                info.use_schema(ts, gipk, &mut problems);
                 info.add_schema_links(s, ts);
             }
         }
@@ -251,21 +253,37 @@ impl TableInfo {
         }
     }
 
-    fn use_schema(&mut self, ts: &TableSchema, problems: &mut Vec<(Kind, String)>) {
-        for (i, col) in ts.columns.iter().enumerate() {
-            if let Some(g) = self.generated.get_mut(i) {
-                *g = col.generated.is_some();
+    /// Position of column `name` in the binlog's layout.
+    fn at(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+    }
+
+    fn use_schema(&mut self, ts: &TableSchema, gipk: bool, problems: &mut Vec<(Kind, String)>) {
+        for col in &ts.columns {
+            if let Some(i) = self.at(&col.name) {
+                if let Some(g) = self.generated.get_mut(i) {
+                    *g = col.generated.is_some();
+                }
             }
         }
-        let position = |name: &str| ts.column_index(name);
-        if let Some(key) = ts.identity_key() {
+        let columns = self.columns.clone();
+        let position = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+        if gipk {
+            // MySQL's generated invisible primary key: the table's real primary key,
+            // logged in the binlog but absent from a dump that hides it.
+            self.identity = Some(vec![0]);
+            self.identity_auto_increment = true;
+        } else if let Some(key) = ts.identity_key() {
             let cols: Option<Vec<usize>> =
                 key.columns.iter().map(|p| position(&p.column)).collect();
             if let Some(cols) = cols {
-                self.identity_auto_increment = cols.len() == 1
-                    && cols
+                self.identity_auto_increment = key.columns.len() == 1
+                    && key
+                        .columns
                         .first()
-                        .and_then(|&c| ts.columns.get(c))
+                        .and_then(|p| ts.column(&p.column))
                         .is_some_and(|c| c.auto_increment);
                 self.identity = Some(cols);
             }
@@ -276,10 +294,13 @@ impl TableInfo {
                     .to_owned(),
             ));
         }
-        let identity_names: Vec<&str> = ts
-            .identity_key()
-            .map(|k| k.column_names().collect())
-            .unwrap_or_default();
+        let identity_names: Vec<&str> = if gipk {
+            Vec::new()
+        } else {
+            ts.identity_key()
+                .map(|k| k.column_names().collect())
+                .unwrap_or_default()
+        };
         let mut keys: Vec<&reconcile_schema::Key> = ts.unique_keys.iter().collect();
         if let Some(pk) = &ts.primary_key {
             keys.push(pk);
@@ -328,7 +349,7 @@ impl TableInfo {
             if let Some(columns) = fk
                 .columns
                 .iter()
-                .map(|c| ts.column_index(c))
+                .map(|c| self.at(c))
                 .collect::<Option<Vec<usize>>>()
             {
                 self.foreign_keys.push(ForeignKeyInfo {
@@ -350,11 +371,29 @@ impl TableInfo {
 }
 
 /// Whether the table map and the schema describe the same columns.
+/// A MySQL generated invisible primary key (`sql_generate_invisible_primary_key`):
+/// the binlog's first column is `my_row_id`, the primary key, and the dump does not
+/// show it (MySQL hides it unless `show_gipk_in_create_table_and_information_schema`).
+fn is_gipk(desc: &TableDescription, ts: &TableSchema) -> bool {
+    desc.columns.len() == ts.columns.len() + 1
+        && desc.columns.first().and_then(|c| c.name.as_deref()) == Some("my_row_id")
+        && ts.column("my_row_id").is_none()
+        && desc.primary_key.as_deref() == Some(&[(0, 0)][..])
+}
+
 fn check_layout(
     desc: &TableDescription,
     ts: &TableSchema,
     names: Option<&[String]>,
+    gipk: bool,
 ) -> Result<(), String> {
+    if gipk {
+        let rest = TableDescription {
+            columns: desc.columns[1..].to_vec(),
+            ..desc.clone()
+        };
+        return check_layout(&rest, ts, names.map(|n| &n[1..]), false);
+    }
     if desc.columns.len() != ts.columns.len() {
         return Err(format!(
             "the binlog has {} columns for {}.{}, --schema has {}",

@@ -10,5 +10,6 @@
 
 mod common;
 mod examples;
+mod gipk;
 mod model;
 mod property;
