@@ -17,6 +17,9 @@ use crate::table::TableInfo;
 
 type NameId = u32;
 type KeyBytes = Vec<u8>;
+/// A West key that inserted the same row as an East insert: its table, key bytes,
+/// the row's retry signature, and the key as `(column, value)`.
+type RetryHit = (NameId, KeyBytes, Vec<u8>, Vec<(String, Value)>);
 /// A table layout: database, table, column names (when logged), column type codes.
 type LayoutKey = (String, String, Vec<Option<String>>, Vec<u8>);
 
@@ -85,7 +88,12 @@ struct State<'s> {
     /// change those rows through a cascading foreign key, invisibly in the binlog:
     /// parent key -> (East state, foreign key index).
     cascade_watch: HashMap<(NameId, KeyBytes), Vec<(usize, usize)>>,
-    retry_hits: HashMap<usize, Vec<(String, Value)>>,
+    /// East insert -> West keys that inserted the same row.
+    retry_hits: HashMap<usize, Vec<RetryHit>>,
+    /// Those West keys: for each retry signature seen inserted there, whether West's
+    /// current row still has it (a retry row West later deleted or changed is no
+    /// duplicate, and a key West reused for another row does not revive it).
+    retry_west: HashMap<(NameId, KeyBytes), HashMap<Vec<u8>, bool>>,
 }
 
 /// First pass: feed East's transactions after the divergence point, in commit order.
@@ -570,6 +578,15 @@ impl WestPass<'_> {
                 if let Some(p) = s.parents.get_mut(&(name, key_bytes.clone())) {
                     p.west_present = Some((after.is_some(), label.clone()));
                 }
+                // A later West change of a retry row: is it still the same row?
+                if before.is_some() && s.retry_west.contains_key(&(name, key_bytes.clone())) {
+                    let now = after.and_then(|a| s.retry_signature(&info, a));
+                    if let Some(sigs) = s.retry_west.get_mut(&(name, key_bytes.clone())) {
+                        for (sig, alive) in sigs.iter_mut() {
+                            *alive = now.as_ref() == Some(sig);
+                        }
+                    }
+                }
                 // Which West rows hold the unique values East's rows take.
                 for (u, cols) in info.unique_keys.iter().enumerate() {
                     if let Some(t) = before.and_then(|r| tuple(&info, r, cols)) {
@@ -603,10 +620,19 @@ impl WestPass<'_> {
                     // A West insert repeating an East insert (a user retry).
                     if before.is_none() {
                         if let Some(sig) = s.retry_signature(&info, after) {
-                            if let Some(east) = s.retry_sigs.get(&(name, sig)).cloned() {
+                            if let Some(east) = s.retry_sigs.get(&(name, sig.clone())).cloned() {
                                 for i in east {
                                     if s.states[i].key_bytes != key_bytes {
-                                        s.retry_hits.entry(i).or_insert_with(|| key.clone());
+                                        s.retry_hits.entry(i).or_default().push((
+                                            name,
+                                            key_bytes.clone(),
+                                            sig.clone(),
+                                            key.clone(),
+                                        ));
+                                        s.retry_west
+                                            .entry((name, key_bytes.clone()))
+                                            .or_default()
+                                            .insert(sig.clone(), true);
                                     }
                                 }
                             }
@@ -1041,7 +1067,18 @@ impl State<'_> {
                             }
                         }
                     }
-                    if let Some(west_key) = self.retry_hits.get(&i) {
+                    let live_hit = self.retry_hits.get(&i).and_then(|hits| {
+                        hits.iter()
+                            .find(|(n, k, sig, _)| {
+                                self.retry_west
+                                    .get(&(*n, k.clone()))
+                                    .and_then(|sigs| sigs.get(sig))
+                                    .copied()
+                                    .unwrap_or(false)
+                            })
+                            .map(|(_, _, _, key)| key)
+                    });
+                    if let Some(west_key) = live_hit {
                         reasons.push((
                             Kind::PossibleRetry,
                             format!(

@@ -90,3 +90,21 @@ fn a_unique_collision_drags_its_transaction_into_review() {
     assert_eq!(v[&2], (Class::Review, Some(Kind::SameTransaction)));
     assert_eq!(v[&3], (Class::Auto, None));
 }
+
+/// Regression (found by the property test): West inserted the same row as East's
+/// insert under key 2 (a retry), then moved it to key 3, and later reused key 2 for
+/// another row. No West row repeats East's insert any more: it is not a retry.
+#[test]
+fn a_retry_row_west_moved_away_is_no_duplicate_even_if_its_key_is_reused() {
+    let outcome = run(
+        &[vec![ins(r(1, 3, 2))], vec![ins(r(3, 0, 1))]],
+        &[
+            vec![ins(r(2, 3, 2)), upd(r(2, 3, 2), r(3, 1, 0))],
+            vec![ins(r(1, 0, 0))],
+            vec![del(r(1, 0, 0))],
+            vec![ins(r(2, 0, 1))],
+        ],
+    );
+    let v = verdicts(&outcome);
+    assert_eq!(v[&1], (Class::Auto, None));
+}

@@ -122,8 +122,9 @@ fn judge(
     if collision {
         return (Class::Review, Some(Kind::UniqueCollision));
     }
-    // A possible retry: East inserted the key, and West at some point inserted a row
-    // with the same non-key values under another key.
+    // A possible retry: East inserted the key, and West inserted a row with the same
+    // non-key values under another key, which West's final state still holds.
+    let same = |r: &R| (r.email, r.v) == (last.email, last.v);
     let retry = e.base.is_none()
         && west_history
             .iter()
@@ -132,7 +133,11 @@ fn judge(
             .any(|(k2, b, a)| {
                 k2 != key
                     && b.is_none()
-                    && a.is_some_and(|a| (a.email, a.v) == (last.email, last.v))
+                    && a.is_some_and(|a| same(&a))
+                    && west
+                        .get(&k2)
+                        .and_then(|w2| w2.last)
+                        .is_some_and(|r| same(&r))
             });
     if retry {
         return (Class::Review, Some(Kind::PossibleRetry));
