@@ -53,10 +53,15 @@ impl Live {
     }
 
     fn verify(&self) -> Output {
+        self.verify_with(&[])
+    }
+
+    fn verify_with(&self, extra: &[&str]) -> Output {
         reconcile()
             .args(["verify", "--plan"])
             .arg(self.out())
             .args(["--target", &self.brain.west.url()])
+            .args(extra)
             .output()
             .unwrap()
     }
@@ -696,4 +701,78 @@ fn dry_run_writes_nothing_and_sql_out_is_a_script_that_does_what_apply_does() {
         "{}",
         text(&out)
     );
+}
+
+/// A CA, a server certificate for 127.0.0.1 signed by it, and another CA, as PEM
+/// files in `dir`: (ca, cert, key, other_ca).
+fn tls_files(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let ca = |name: &str| {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
+    };
+    let (ours, other) = (ca("reconcile test CA"), ca("some other CA"));
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ours)
+        .unwrap();
+    let write = |name: &str, pem: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).unwrap();
+        path
+    };
+    (
+        write("ca.pem", ours.pem()),
+        write("server-cert.pem", cert.pem()),
+        write("server-key.pem", key.serialize_pem()),
+        write("other-ca.pem", other.pem()),
+    )
+}
+
+#[test]
+fn tls_modes_work_like_the_mysql_client() {
+    if !live_servers_available("tls_modes_work_like_the_mysql_client") {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key, other_ca) = tls_files(certs.path());
+    let mut script = odd_scenario(3);
+    script.extra_server_args = vec![
+        format!("--ssl-ca={}", ca.display()),
+        format!("--ssl-cert={}", cert.display()),
+        format!("--ssl-key={}", key.display()),
+    ];
+    let live = Live::from_script(&script);
+    let west = &live.brain.west;
+    let accepts = || -> i64 {
+        let rows: Vec<(String, String)> =
+            west.query("SHOW GLOBAL STATUS LIKE 'Ssl_accepts'").unwrap();
+        rows[0].1.parse().unwrap()
+    };
+    let before = accepts();
+    let out = live.apply(&["--ssl-mode", "REQUIRED"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(accepts() > before, "REQUIRED must use TLS");
+    let ca_arg = ca.display().to_string();
+    let out = live.verify_with(&["--ssl-mode", "VERIFY_IDENTITY", "--ssl-ca", &ca_arg]);
+    assert!(out.status.success(), "{}", text(&out));
+    let other_arg = other_ca.display().to_string();
+    let out = live.verify_with(&["--ssl-mode", "VERIFY_CA", "--ssl-ca", &other_arg]);
+    assert!(
+        !out.status.success(),
+        "a certificate from another CA must be refused: {}",
+        text(&out)
+    );
+
+    // A server without TLS: REQUIRED fails, PREFERRED (the default) goes on without.
+    let plain = Live::from_script(&odd_scenario(2));
+    let out = plain.apply(&["--ssl-mode", "REQUIRED"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let out = plain.apply(&[]);
+    assert!(out.status.success(), "{}", text(&out));
 }

@@ -11,7 +11,7 @@ use reconcile_apply::{quote_ident, GroupOutcome, GroupPlan, Target, Write as Row
 use reconcile_binlog::Value;
 use serde_json::json;
 
-use crate::connect::ConnectArgs;
+use crate::connect::{tls_refused, ConnectArgs, Endpoint};
 use crate::plan::{groups, read_decisions, read_plan, Held, Plan};
 use crate::render::{hex, value_text};
 
@@ -117,6 +117,24 @@ fn progress(len: usize) -> ProgressBar {
     bar
 }
 
+/// Connects with each of the endpoint's attempts in turn: a plain connection is
+/// only tried after TLS when the server offers no TLS at all (`PREFERRED`).
+async fn connect(endpoint: &Endpoint, journal_db: &str, plan_id: &str) -> anyhow::Result<Target> {
+    let label = endpoint.label();
+    let attempts = endpoint.attempts();
+    let last = attempts.len().saturating_sub(1);
+    for (n, opts) in attempts.into_iter().enumerate() {
+        match Target::connect(opts, &label, journal_db, plan_id).await {
+            Ok(target) => return Ok(target),
+            Err(e) if n < last && tls_refused(&e) => {
+                tracing::info!(target = %label, "the server offers no TLS; connecting without (--ssl-mode PREFERRED)");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    anyhow::bail!("no connection attempt for {label}")
+}
+
 /// Runs `reconcile apply`; returns the exit code.
 pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
     let (plan, approved, held) = load(&args.plan, args.undecided)?;
@@ -140,7 +158,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
     let endpoint = args.connect.endpoint()?;
     let label = endpoint.label();
     runtime()?.block_on(async {
-        let mut target = Target::connect(endpoint.opts(), &label, &args.journal_db, &plan.plan_id).await?;
+        let mut target = connect(&endpoint, &args.journal_db, &plan.plan_id).await?;
         if !args.dry_run {
             target.ensure_journal().await?;
         }
@@ -219,10 +237,8 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
 pub fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
     let (plan, approved, held) = load(&args.plan, Undecided::Skip)?;
     let endpoint = args.connect.endpoint()?;
-    let label = endpoint.label();
     runtime()?.block_on(async {
-        let mut target =
-            Target::connect(endpoint.opts(), &label, &args.journal_db, &plan.plan_id).await?;
+        let mut target = connect(&endpoint, &args.journal_db, &plan.plan_id).await?;
         let journaled = target.journaled().await?;
         let mut problems = Vec::new();
         for group in &approved {

@@ -20,10 +20,36 @@ pub struct ConnectArgs {
     /// Ask for the password on the terminal.
     #[arg(long)]
     pub password_prompt: bool,
+    /// TLS, as the mysql client's `--ssl-mode`: PREFERRED uses TLS when the server
+    /// offers it; REQUIRED insists without checking the certificate; VERIFY_CA checks
+    /// it against `--ssl-ca`; VERIFY_IDENTITY also checks the host name.
+    #[arg(long, value_enum, default_value_t = SslMode::Preferred, ignore_case = true)]
+    pub ssl_mode: SslMode,
+    /// CA certificate (PEM) for VERIFY_CA and VERIFY_IDENTITY.
+    #[arg(long, value_name = "FILE")]
+    pub ssl_ca: Option<PathBuf>,
+}
+
+/// `--ssl-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[clap(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SslMode {
+    /// Never TLS.
+    Disabled,
+    /// TLS when the server offers it (certificate not checked), else plain.
+    Preferred,
+    /// TLS or fail; the certificate is not checked.
+    Required,
+    /// TLS with a certificate signed by `--ssl-ca`.
+    VerifyCa,
+    /// As VERIFY_CA, and the certificate must name the host.
+    VerifyIdentity,
 }
 
 /// Where to connect, with the password kept out of `Debug` and `Display`.
 pub struct Endpoint {
+    ssl_mode: SslMode,
+    ssl_ca: Option<PathBuf>,
     user: Option<String>,
     host: String,
     port: u16,
@@ -51,9 +77,35 @@ impl Endpoint {
         }
     }
 
-    /// mysql_async options.
-    pub fn opts(&self) -> mysql_async::Opts {
+    /// Connection options to try in order: with `PREFERRED`, TLS first and then plain
+    /// (taken only when the server does not offer TLS at all, see [`tls_refused`]).
+    pub fn attempts(&self) -> Vec<mysql_async::Opts> {
+        let tls = |verify: bool, verify_host: bool| {
+            let mut ssl = mysql_async::SslOpts::default()
+                .with_danger_accept_invalid_certs(!verify)
+                .with_danger_skip_domain_validation(!verify_host);
+            if let Some(ca) = &self.ssl_ca {
+                ssl = ssl
+                    .with_root_certs(vec![ca.clone().into()])
+                    .with_disable_built_in_roots(true);
+            }
+            ssl
+        };
+        match (self.ssl_mode, self.socket.is_some()) {
+            (SslMode::Disabled, _) | (SslMode::Preferred, true) => vec![self.opts(None)],
+            (SslMode::Preferred, false) => {
+                vec![self.opts(Some(tls(false, false))), self.opts(None)]
+            }
+            (SslMode::Required, _) => vec![self.opts(Some(tls(false, false)))],
+            (SslMode::VerifyCa, _) => vec![self.opts(Some(tls(true, false)))],
+            (SslMode::VerifyIdentity, _) => vec![self.opts(Some(tls(true, true)))],
+        }
+    }
+
+    /// mysql_async options, with TLS or not.
+    fn opts(&self, ssl: Option<mysql_async::SslOpts>) -> mysql_async::Opts {
         let mut b = mysql_async::OptsBuilder::default()
+            .ssl_opts(ssl)
             .ip_or_hostname(self.host.clone())
             .tcp_port(self.port)
             .user(self.user.clone())
@@ -120,9 +172,26 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether a failed TLS attempt means the server offers no TLS at all (so
+/// `PREFERRED` may go on without it), rather than a TLS failure to report.
+pub fn tls_refused(err: &reconcile_apply::ApplyError) -> bool {
+    matches!(
+        err,
+        reconcile_apply::ApplyError::Connect {
+            source: mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer),
+            ..
+        }
+    )
+}
+
 impl ConnectArgs {
     /// The endpoint, with the password from `MYSQL_PWD`, the defaults file or a prompt.
     pub fn endpoint(&self) -> anyhow::Result<Endpoint> {
+        if matches!(self.ssl_mode, SslMode::VerifyCa | SslMode::VerifyIdentity)
+            && self.ssl_ca.is_none()
+        {
+            bail!("--ssl-mode VERIFY_CA and VERIFY_IDENTITY need --ssl-ca FILE");
+        }
         let rest = self
             .target
             .strip_prefix("mysql://")
@@ -174,6 +243,8 @@ impl ConnectArgs {
             );
         }
         Ok(Endpoint {
+            ssl_mode: self.ssl_mode,
+            ssl_ca: self.ssl_ca.clone(),
             user,
             host: if host.is_empty() {
                 "localhost".to_owned()
@@ -196,6 +267,8 @@ mod tests {
             target: target.to_owned(),
             defaults_file: None,
             password_prompt: false,
+            ssl_mode: SslMode::Preferred,
+            ssl_ca: None,
         }
     }
 
