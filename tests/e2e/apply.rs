@@ -17,10 +17,18 @@ struct Live {
 impl Live {
     fn new(scenario: &str, scan_args: &[&str]) -> Live {
         let script = SplitBrainScript::from_dir(&testdata().join(scenario)).unwrap();
-        let brain = SplitBrain::run(&script).unwrap();
+        Live::from_script_with(&script, scan_args)
+    }
+
+    fn from_script(script: &SplitBrainScript) -> Live {
+        Live::from_script_with(script, &[])
+    }
+
+    /// Runs the split-brain, exports both sides and scans them into `dir/out`.
+    fn from_script_with(script: &SplitBrainScript, scan_args: &[&str]) -> Live {
+        let brain = SplitBrain::run(script).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let exported = brain.export(&dir.path().join("binlogs")).unwrap();
-        let out = dir.path().join("out");
         run(
             reconcile()
                 .arg("scan")
@@ -32,7 +40,7 @@ impl Live {
                 .arg(&exported.schema)
                 .args(scan_args)
                 .arg("--out")
-                .arg(&out),
+                .arg(dir.path().join("out")),
             true,
         );
         Live { brain, dir }
@@ -466,26 +474,6 @@ INSERT INTO `odd``db`.`t``x` VALUES (0, X'00', 'seed', 0);";
 }
 
 impl Live {
-    fn from_script(script: &SplitBrainScript) -> Live {
-        let brain = SplitBrain::run(script).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let exported = brain.export(&dir.path().join("binlogs")).unwrap();
-        run(
-            reconcile()
-                .arg("scan")
-                .arg("--east")
-                .arg(dir.path().join("binlogs/east"))
-                .arg("--west")
-                .arg(dir.path().join("binlogs/west"))
-                .arg("--schema")
-                .arg(&exported.schema)
-                .arg("--out")
-                .arg(dir.path().join("out")),
-            true,
-        );
-        Live { brain, dir }
-    }
-
     fn journal_count(&self) -> i64 {
         self.brain
             .west

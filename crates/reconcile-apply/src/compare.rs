@@ -16,29 +16,6 @@ pub struct ValueDiff {
     pub actual: String,
 }
 
-fn civil(secs: u32) -> (u16, u8, u8, u8, u8, u8) {
-    let secs = i64::from(secs);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        u16::try_from(year).unwrap_or(0),
-        u8::try_from(month).unwrap_or(0),
-        u8::try_from(day).unwrap_or(0),
-        u8::try_from(rem / 3600).unwrap_or(0),
-        u8::try_from(rem / 60 % 60).unwrap_or(0),
-        u8::try_from(rem % 60).unwrap_or(0),
-    )
-}
-
 /// The parameter that writes `value` exactly as the binlog holds it (the session
 /// uses `time_zone = '+00:00'` and `SET NAMES binary`, so bytes are stored as is).
 pub fn param(value: &Value) -> My {
@@ -99,7 +76,7 @@ pub fn param(value: &Value) -> My {
             if *secs == 0 && *micros == 0 {
                 My::Date(0, 0, 0, 0, 0, 0, 0)
             } else {
-                let (y, mo, d, h, mi, s) = civil(*secs);
+                let (y, mo, d, h, mi, s) = reconcile_binlog::utc_civil(*secs);
                 My::Date(y, mo, d, h, mi, s, *micros)
             }
         }

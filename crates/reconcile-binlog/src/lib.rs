@@ -72,4 +72,4 @@ pub use transaction::{
     BinlogReader, ChecksumPolicy, FileFacts, ReadItem, ReaderOptions, RowChange, SourcePosition,
     Statement, StatementKind, TableFilter, Transaction,
 };
-pub use value::{Bytes, Value};
+pub use value::{utc_civil, Bytes, Value};

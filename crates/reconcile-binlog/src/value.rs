@@ -203,8 +203,35 @@ impl Value {
     }
 }
 
+/// The UTC calendar time of a TIMESTAMP's seconds since the epoch:
+/// `(year, month, day, hour, minute, second)`.
+pub fn utc_civil(secs: u32) -> (u16, u8, u8, u8, u8, u8) {
+    let secs = i64::from(secs);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days to a proleptic Gregorian date (era-based, exact for every u32 second).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let small = |v: i64| u8::try_from(v).unwrap_or(0);
+    (
+        u16::try_from(year).unwrap_or(0),
+        small(month),
+        small(day),
+        small(rem / 3600),
+        small(rem / 60 % 60),
+        small(rem % 60),
+    )
+}
+
 /// Renders values the way `mysqlbinlog -v` would show them, roughly; used in
-/// tests and diagnostics.
+/// tests and diagnostics. DATE, TIME and DATETIME are in SQL's own text form.
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -314,6 +341,18 @@ pub(crate) fn datetime_from_packed(packed: i64, fsp: u8) -> Value {
         second: (hms % 64) as u8,
         micros,
         fsp,
+    }
+}
+
+#[cfg(test)]
+mod civil_tests {
+    use super::utc_civil;
+
+    #[test]
+    fn utc_civil_covers_the_timestamp_range() {
+        assert_eq!(utc_civil(0), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(utc_civil(1_709_210_096), (2024, 2, 29, 12, 34, 56));
+        assert_eq!(utc_civil(u32::MAX), (2106, 2, 7, 6, 28, 15));
     }
 }
 

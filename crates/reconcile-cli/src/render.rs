@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use reconcile_binlog::{Bytes, ColumnDescription, Row, TableDescription, Value};
+use reconcile_binlog::{utc_civil, Bytes, ColumnDescription, Row, TableDescription, Value};
 use serde_json::{json, Map, Value as Json};
 
 /// Lowercase hex of `bytes`.
@@ -24,33 +24,14 @@ fn fraction(micros: u32, fsp: u8) -> String {
     format!(".{}", &digits[..usize::from(fsp.min(6))])
 }
 
-/// Civil date of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// `YYYY-MM-DD HH:MM:SS[.f]` in UTC for a TIMESTAMP; the zero timestamp stays zero.
 pub fn timestamp_utc(secs: u32, micros: u32, fsp: u8) -> String {
     if secs == 0 && micros == 0 {
         return format!("0000-00-00 00:00:00{}", fraction(0, fsp));
     }
-    let secs = i64::from(secs);
-    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
+    let (y, mo, d, h, mi, s) = utc_civil(secs);
     format!(
-        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}{}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
+        "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}{}",
         fraction(micros, fsp)
     )
 }
@@ -127,35 +108,11 @@ pub fn value_json(value: &Value) -> Json {
     }
 }
 
+/// TIME and DATETIME in SQL's text form (the reader's `Display`), TIMESTAMP in UTC.
 fn temporal_text(value: &Value) -> String {
     match value {
-        Value::Time {
-            negative,
-            hours,
-            minutes,
-            seconds,
-            micros,
-            fsp,
-        } => format!(
-            "{}{hours:02}:{minutes:02}:{seconds:02}{}",
-            if *negative { "-" } else { "" },
-            fraction(*micros, *fsp)
-        ),
-        Value::DateTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            micros,
-            fsp,
-        } => format!(
-            "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}{}",
-            fraction(*micros, *fsp)
-        ),
         Value::Timestamp { secs, micros, fsp } => timestamp_utc(*secs, *micros, *fsp),
-        _ => String::new(),
+        other => other.to_string(),
     }
 }
 

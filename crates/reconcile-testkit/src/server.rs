@@ -377,63 +377,59 @@ impl MariaDb {
     /// Feeds an SQL script to the `mariadb` command-line client, exactly as a DBA
     /// would (`DELIMITER`, comments and multi-line statements work). Returns stdout.
     pub fn run_script(&self, sql: &str) -> Result<String, TestkitError> {
-        let client = find_program(Program::Client)?;
-        let mut child = Command::new(&client)
-            .arg("--no-defaults")
-            .arg("--user=root")
-            .arg(format!("--socket={}", self.socket_path().display()))
-            .arg("--batch")
-            .arg("--default-character-set=utf8mb4")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| TestkitError::Spawn {
-                program: client.display().to_string(),
-                source,
-            })?;
-        if let Some(mut stdin) = child.stdin.take() {
-            // A failing write means the client died; its stderr says why below.
-            let _ = stdin.write_all(sql.as_bytes());
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|source| TestkitError::Spawn {
-                program: client.display().to_string(),
-                source,
-            })?;
-        if !out.status.success() {
-            return Err(TestkitError::Script {
-                server: self.options.name.clone(),
-                port: self.port,
-                status: out.status.to_string(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            });
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        self.run_program(
+            Program::Client,
+            &["--batch", "--default-character-set=utf8mb4"],
+            Some(sql),
+        )
     }
 
     /// `mariadb-dump --no-data` of the given databases, with triggers, in the form
     /// `reconcile scan --schema FILE` reads.
     pub fn dump_schema(&self, databases: &[&str]) -> Result<String, TestkitError> {
-        let dump = find_program(Program::Dump)?;
-        let out = Command::new(&dump)
+        let mut args = vec![
+            "--no-data",
+            "--triggers",
+            "--skip-dump-date",
+            "--skip-comments",
+            "--databases",
+        ];
+        args.extend_from_slice(databases);
+        self.run_program(Program::Dump, &args, None)
+    }
+
+    /// Runs a MariaDB client program as root over the socket, feeding it `stdin`;
+    /// returns its stdout, or its stderr in the error when it fails.
+    fn run_program(
+        &self,
+        program: Program,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Result<String, TestkitError> {
+        let path = find_program(program)?;
+        let spawn_error = |source| TestkitError::Spawn {
+            program: path.display().to_string(),
+            source,
+        };
+        let mut child = Command::new(&path)
             .arg("--no-defaults")
             .arg("--user=root")
             .arg(format!("--socket={}", self.socket_path().display()))
-            .args([
-                "--no-data",
-                "--triggers",
-                "--skip-dump-date",
-                "--skip-comments",
-            ])
-            .arg("--databases")
-            .args(databases)
-            .output()
-            .map_err(|source| TestkitError::Spawn {
-                program: dump.display().to_string(),
-                source,
-            })?;
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn_error)?;
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            // A failing write means the program died; its stderr says why below.
+            let _ = pipe.write_all(text.as_bytes());
+        }
+        let out = child.wait_with_output().map_err(spawn_error)?;
         if !out.status.success() {
             return Err(TestkitError::Script {
                 server: self.options.name.clone(),
