@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use reconcile_apply::{Decision, GroupPlan, PlannedItem};
 use reconcile_diff::{item_hash, Class, Item};
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 
-use crate::report::{csv_row, CSV_COLUMNS};
+use crate::report::{csv_row, sha256_hex, CSV_COLUMNS};
 
 /// A plan or worksheet that does not verify: nothing is applied. Names the file,
 /// line and column.
@@ -54,13 +53,6 @@ fn refuse(file: &Path, line: usize, column: Option<&str>, reason: impl Into<Stri
         column: column.map(str::to_owned),
         reason: reason.into(),
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Reads and verifies `plan.jsonl`: the end line's hash over every line before it

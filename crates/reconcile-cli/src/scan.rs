@@ -138,10 +138,18 @@ enum Window {
 }
 
 impl Window {
+    /// Whether a GTID is the side's own (by position, every GTID of the files is listed).
+    fn owns_gtid(&self, side: &str, gtid: &reconcile_binlog::Gtid) -> bool {
+        match self {
+            Window::Gtid(d) if side == "east" => d.is_east_only(Some(gtid)),
+            Window::Gtid(d) => d.is_west_only(Some(gtid)),
+            Window::From(_) => true,
+        }
+    }
+
     fn owns(&self, side: &str, tx: &Transaction) -> bool {
         match self {
-            Window::Gtid(d) if side == "east" => d.is_east_only(tx.gtid.as_ref()),
-            Window::Gtid(d) => d.is_west_only(tx.gtid.as_ref()),
+            Window::Gtid(_) => tx.gtid.as_ref().is_some_and(|g| self.owns_gtid(side, g)),
             Window::From(bound) => bound.reached_by(tx),
         }
     }
@@ -320,7 +328,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             .gtids
             .iter()
             .flatten()
-            .filter(|g| east_window_owns(&east_window, g))
+            .filter(|g| east_window.owns_gtid("east", g))
             .map(ToString::to_string)
             .collect(),
         west_gtids: west
@@ -328,7 +336,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             .gtids
             .iter()
             .flatten()
-            .filter(|g| west_window_owns(&west_window, g))
+            .filter(|g| west_window.owns_gtid("west", g))
             .map(ToString::to_string)
             .collect(),
         options: json!({
@@ -340,20 +348,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     report::write_all(&args.out, &meta, &outcome)?;
     print_summary(&meta, &outcome, &args.out)?;
     Ok(())
-}
-
-fn east_window_owns(w: &Window, g: &reconcile_binlog::Gtid) -> bool {
-    match w {
-        Window::Gtid(d) => d.is_east_only(Some(g)),
-        Window::From(_) => true,
-    }
-}
-
-fn west_window_owns(w: &Window, g: &reconcile_binlog::Gtid) -> bool {
-    match w {
-        Window::Gtid(d) => d.is_west_only(Some(g)),
-        Window::From(_) => true,
-    }
 }
 
 fn print_summary(meta: &report::ScanMeta, outcome: &Outcome, out: &Path) -> std::io::Result<()> {

@@ -772,15 +772,9 @@ impl State<'_> {
             members.entry(root).or_default().push(i);
         }
         let mut statement_groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (n, st) in self.statement_items.iter().enumerate() {
-            let tx = st.tx;
-            let root = {
-                let mut x = tx;
-                while self.union[x] != x {
-                    x = self.union[x];
-                }
-                x
-            };
+        let statement_txs: Vec<usize> = self.statement_items.iter().map(|st| st.tx).collect();
+        for (n, tx) in statement_txs.into_iter().enumerate() {
+            let root = self.find(tx);
             statement_groups.entry(root).or_default().push(n);
         }
         let roots: Vec<usize> = {
@@ -851,13 +845,6 @@ impl State<'_> {
         // Rekey suggestions name the items that refer to the key through a foreign key.
         for item in items.iter_mut() {
             if let Some(Suggestion::Rekey { referenced_by }) = &mut item.suggestion {
-                let Some(name) = self
-                    .names
-                    .get(&(item.schema.clone(), item.table.clone()))
-                    .copied()
-                else {
-                    continue;
-                };
                 let bytes = encode_values(item.key.iter().map(|(_, v)| v));
                 for (j, st) in self.states.iter().enumerate() {
                     let info = &self.tables[st.table];
@@ -872,7 +859,6 @@ impl State<'_> {
                         }
                     }
                 }
-                let _ = name;
             }
         }
 

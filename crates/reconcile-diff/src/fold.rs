@@ -35,6 +35,11 @@ fn overlay(under: Option<&Row>, top: &Row) -> Row {
     Row { values }
 }
 
+/// Whether either image of a change lacks columns (a partial row image).
+fn lacks_columns(before: Option<&Row>, after: Option<&Row>, generated: &[bool]) -> bool {
+    before.is_some_and(|r| !is_full(r, generated)) || after.is_some_and(|r| !is_full(r, generated))
+}
+
 impl SideFold {
     /// A side's first change of the key.
     pub fn new(
@@ -43,8 +48,7 @@ impl SideFold {
         gtid: &str,
         generated: &[bool],
     ) -> SideFold {
-        let partial = before.is_some_and(|r| !is_full(r, generated))
-            || after.is_some_and(|r| !is_full(r, generated));
+        let partial = lacks_columns(before, after, generated);
         SideFold {
             base: before.cloned(),
             last: after.map(|a| {
@@ -68,8 +72,7 @@ impl SideFold {
         gtid: &str,
         generated: &[bool],
     ) {
-        let partial = before.is_some_and(|r| !is_full(r, generated))
-            || after.is_some_and(|r| !is_full(r, generated));
+        let partial = lacks_columns(before, after, generated);
         self.partial |= partial;
         if self.broken.is_none() {
             match compare_rows(before, self.last.as_ref(), generated) {
