@@ -111,6 +111,17 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// An [`EventSource`](crate::EventSource) other than files failed, e.g. a
+    /// replication stream lost its connection. The source's own error is kept
+    /// so that its owner can tell a retryable failure from a final one.
+    #[error("{name}: {source}")]
+    Source {
+        /// The source, as messages show it (never with a password).
+        name: String,
+        /// The source's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
 }
 
 /// What kind of non-fatal finding a [`Diagnostic`] reports.

@@ -686,6 +686,41 @@ pub(crate) fn inflate_payload(
     }
 }
 
+/// The number of events a TRANSACTION_PAYLOAD event embeds. `event` holds the
+/// header and body without checksum. A replication client that expands payloads
+/// itself (mysql_async does) needs it to drop the expanded copies, which the
+/// reader decodes from the payload anyway.
+pub fn payload_event_count(
+    event: &[u8],
+    fde: &FormatDescription,
+    max_size: usize,
+) -> Result<usize, DecodeError> {
+    let Event::TransactionPayload {
+        compression,
+        uncompressed_size,
+        payload,
+    } = decode_event(event, fde)?
+    else {
+        return Err(DecodeError::new(0, "not a TRANSACTION_PAYLOAD event"));
+    };
+    let data = inflate_payload(compression, payload, uncompressed_size, max_size)
+        .map_err(|e| DecodeError::new(HEADER_LEN, e))?;
+    let mut pos = 0usize;
+    let mut count = 0usize;
+    while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
+        let size = EventHeader::parse(rest)?.event_size as usize;
+        if size < HEADER_LEN || size > rest.len() {
+            return Err(DecodeError::new(
+                pos,
+                format!("embedded event of {size} bytes does not fit the payload"),
+            ));
+        }
+        pos += size;
+        count += 1;
+    }
+    Ok(count)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]

@@ -61,7 +61,8 @@ pub mod value;
 
 pub use error::{DecodeError, Diagnostic, DiagnosticKind, Error};
 pub use event::{
-    decode_event, inflate_mariadb_event, ChecksumAlg, Event, EventHeader, Flavor, FormatDescription,
+    decode_event, inflate_mariadb_event, payload_event_count, ChecksumAlg, Event, EventHeader,
+    Flavor, FormatDescription,
 };
 pub use gtid::{Gtid, GtidSet, GtidSetEntry, ParseGtidError, Uuid};
 pub use json::{JsonDiff, JsonDiffOp};

@@ -6,13 +6,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-/// Connection settings shared by the commands that talk to a server.
+/// `--target` and how to connect to it (apply, verify, schema dump).
 #[derive(Debug, clap::Args)]
 pub struct ConnectArgs {
     /// The server: `mysql://USER@HOST:PORT/` or `mysql://USER@localhost/?socket=/path`.
     /// A password in the URL is refused (it would show in `ps`).
     #[arg(long, value_name = "URL")]
     pub target: String,
+    #[command(flatten)]
+    pub options: ConnectOptions,
+}
+
+/// How to connect to the servers a command names by URL: password source and TLS.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectOptions {
     /// A mysql client option file (`[client]` section: `user`, `password`, `host`,
     /// `port`, `socket`).
     #[arg(long, value_name = "FILE")]
@@ -28,6 +35,11 @@ pub struct ConnectArgs {
     /// CA certificate (PEM) for VERIFY_CA and VERIFY_IDENTITY.
     #[arg(long, value_name = "FILE")]
     pub ssl_ca: Option<PathBuf>,
+}
+
+/// Whether a command-line SOURCE names a server rather than files.
+pub fn is_url(source: &str) -> bool {
+    source.starts_with("mysql://")
 }
 
 /// `--ssl-mode`.
@@ -185,17 +197,24 @@ pub fn tls_refused(err: &reconcile_apply::ApplyError) -> bool {
 }
 
 impl ConnectArgs {
-    /// The endpoint, with the password from `MYSQL_PWD`, the defaults file or a prompt.
+    /// The `--target` endpoint.
     pub fn endpoint(&self) -> anyhow::Result<Endpoint> {
+        self.options.endpoint("--target", &self.target)
+    }
+}
+
+impl ConnectOptions {
+    /// The endpoint of `url` (given as option `what`), with the password from
+    /// `MYSQL_PWD`, the defaults file or a prompt.
+    pub fn endpoint(&self, what: &str, url: &str) -> anyhow::Result<Endpoint> {
         if matches!(self.ssl_mode, SslMode::VerifyCa | SslMode::VerifyIdentity)
             && self.ssl_ca.is_none()
         {
             bail!("--ssl-mode VERIFY_CA and VERIFY_IDENTITY need --ssl-ca FILE");
         }
-        let rest = self
-            .target
+        let rest = url
             .strip_prefix("mysql://")
-            .context("--target must look like mysql://USER@HOST:PORT/")?;
+            .with_context(|| format!("{what} must look like mysql://USER@HOST:PORT/"))?;
         let (authority, query) = match rest.split_once('/') {
             Some((a, q)) => (a, q.trim_start_matches('?')),
             None => (rest, ""),
@@ -206,13 +225,14 @@ impl ConnectArgs {
         };
         if userinfo.is_some_and(|u| u.contains(':')) {
             bail!(
-                "--target holds a password; it would be visible in the process list. Give it in MYSQL_PWD, a --defaults-file, or with --password-prompt"
+                "{what} holds a password; it would be visible in the process list. Give it in MYSQL_PWD, a --defaults-file, or with --password-prompt"
             );
         }
         let (host, port) = match hostport.rsplit_once(':') {
             Some((h, p)) => (
                 h.to_owned(),
-                p.parse().context("--target: the port is not a number")?,
+                p.parse()
+                    .with_context(|| format!("{what}: the port is not a number"))?,
             ),
             None => (hostport.to_owned(), 3306),
         };
@@ -265,10 +285,12 @@ mod tests {
     fn args(target: &str) -> ConnectArgs {
         ConnectArgs {
             target: target.to_owned(),
-            defaults_file: None,
-            password_prompt: false,
-            ssl_mode: SslMode::Preferred,
-            ssl_ca: None,
+            options: ConnectOptions {
+                defaults_file: None,
+                password_prompt: false,
+                ssl_mode: SslMode::Preferred,
+                ssl_ca: None,
+            },
         }
     }
 
@@ -298,7 +320,7 @@ mod tests {
         )
         .unwrap();
         let mut a = args("mysql://db1/");
-        a.defaults_file = Some(file);
+        a.options.defaults_file = Some(file);
         let e = a.endpoint().unwrap();
         assert_eq!(e.user.as_deref(), Some("ops"));
         assert_eq!(e.password.as_deref(), Some("s3cret"));

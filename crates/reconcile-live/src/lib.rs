@@ -1,0 +1,18 @@
+//! Live sources for `reconcile`: binlogs streamed from a running MySQL or
+//! MariaDB server over the replication protocol, as a replica reads them.
+//!
+//! The reader crate stays free of network code: [`LiveSource`] implements its
+//! [`EventSource`](reconcile_binlog::EventSource) seam, so a live stream goes
+//! through exactly the decoding and transaction assembly that files do.
+//! [`LiveReader`] adds what only a network source needs: it stops at the
+//! position read at start, and after a lost connection it reconnects and
+//! resumes after the last complete transaction, so no partial transaction is
+//! ever yielded.
+
+mod connector;
+mod error;
+mod server;
+
+pub use connector::Connector;
+pub use error::LiveError;
+pub use server::{BinlogFile, BinlogPosition, ServerFacts, ServerFlavor};
