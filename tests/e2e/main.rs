@@ -5,6 +5,7 @@
 mod apply;
 mod inspect;
 mod inspect_oracle;
+mod live;
 mod scan_expected;
 mod scan_inputs;
 mod worksheet;

@@ -9,8 +9,10 @@ use reconcile_binlog::{
 };
 use serde_json::json;
 
+use crate::connect::ConnectOptions;
 use crate::position::{Bound, GtidFilter};
 use crate::render::{row_json, row_text, timestamp_utc};
+use crate::sources::{Input, StreamArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -32,10 +34,14 @@ pub enum ChecksumMode {
 
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// Binlog files (read in the order given) or one directory (read in the order of
-    /// its .index file, else by sequence number).
-    #[arg(required = true, value_name = "FILE|DIR")]
+    /// Binlog files (read in the order given), one directory (read in the order of
+    /// its .index file, else by sequence number), or a server (`mysql://USER@HOST:PORT/`),
+    /// streamed as a replica reads it up to where its binlog ended at start.
+    #[arg(required = true, value_name = "FILE|DIR|URL")]
     pub sources: Vec<PathBuf>,
+    /// With a server: go on past the end, printing new transactions as they come.
+    #[arg(long)]
+    pub follow: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -56,6 +62,10 @@ pub struct InspectArgs {
     /// What a checksum mismatch does.
     #[arg(long, value_enum, default_value_t = ChecksumMode::Error)]
     pub checksums: ChecksumMode,
+    #[command(flatten)]
+    pub connect: ConnectOptions,
+    #[command(flatten)]
+    pub stream: StreamArgs,
 }
 
 /// A `--table` pattern: database, and table (`None` for `db.*`).
@@ -114,7 +124,11 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     let gtids = args.gtid.as_deref().map(GtidFilter::parse).transpose()?;
     let start = args.start.as_deref().map(Bound::parse).transpose()?;
     let stop = args.stop.as_deref().map(Bound::parse).transpose()?;
-    let reader = open_reader(&args.sources, options)?;
+    let input = Input::new("inspect", &args.sources, &args.connect, &args.stream)?;
+    if args.follow && input.server().is_none() {
+        bail!("--follow needs a server URL: files are read to their end");
+    }
+    let reader = input.open(options, None, args.follow)?;
 
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

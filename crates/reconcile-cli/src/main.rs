@@ -11,6 +11,7 @@ mod position;
 mod render;
 mod report;
 mod scan;
+mod sources;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

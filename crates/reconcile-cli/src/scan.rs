@@ -8,14 +8,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use reconcile_binlog::{ReadItem, ReaderOptions, Transaction};
-use reconcile_diff::{find_divergence, Class, Config, Divergence, EastPass, GtidHistory, Outcome};
+use reconcile_binlog::{FileFacts, ReadItem, ReaderOptions, Transaction};
+use reconcile_diff::{
+    find_divergence, Class, Config, Divergence, DivergenceError, EastPass, GtidHistory, Outcome,
+};
 use reconcile_schema::Schema;
 use serde_json::json;
 
-use crate::inspect::open_reader;
+use crate::connect::ConnectOptions;
 use crate::position::Bound;
 use crate::report;
+use crate::sources::{Input, StreamArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MergeMode {
@@ -35,11 +38,12 @@ pub enum RetryMode {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// The old primary's binlogs: files (in order) or one directory.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR")]
+    /// The old primary's binlogs: files (in order), one directory, or the server
+    /// itself (`mysql://USER@HOST:PORT/`), streamed as a replica reads it.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR|URL")]
     pub east: Vec<PathBuf>,
-    /// The surviving primary's binlogs: files (in order) or one directory.
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR")]
+    /// The surviving primary's binlogs: files (in order), one directory, or a URL.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR|URL")]
     pub west: Vec<PathBuf>,
     /// A `mysqldump --no-data` style schema of the surviving primary: unique keys,
     /// foreign keys, triggers, generated columns. Without it nothing can be `auto`.
@@ -67,46 +71,58 @@ pub struct ScanArgs {
     /// (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', value_name = "DB.TABLE.COLUMN")]
     pub volatile_columns: Vec<String>,
+    #[command(flatten)]
+    pub connect: ConnectOptions,
+    #[command(flatten)]
+    pub stream: StreamArgs,
 }
 
 /// One side's sources and their GTID history (first pass: no rows decoded).
 struct Side {
     name: &'static str,
-    sources: Vec<PathBuf>,
+    input: Input,
     history: GtidHistory,
-    files: Vec<String>,
-    bytes: u64,
+    /// Per entry of `history.gtids`: the index in `files` of its binlog.
+    tx_files: Vec<usize>,
+    files: Vec<FileFacts>,
     flavor: Option<String>,
 }
 
-fn source_bytes(sources: &[PathBuf]) -> u64 {
-    sources
-        .iter()
-        .map(|p| {
-            if p.is_dir() {
-                fs::read_dir(p)
-                    .map(|d| {
-                        d.flatten()
-                            .filter_map(|e| e.metadata().ok())
-                            .map(|m| m.len())
-                            .sum()
-                    })
-                    .unwrap_or(0)
-            } else {
-                fs::metadata(p).map(|m| m.len()).unwrap_or(0)
-            }
-        })
-        .sum()
+impl Side {
+    /// The binlog holding the side's first own transaction: a server is
+    /// streamed from there in the second pass (files are read whole).
+    fn first_own_file(&self, window: &Window, key: &str) -> Option<&str> {
+        let Window::Gtid(_) = window else {
+            return None;
+        };
+        let i = self
+            .history
+            .gtids
+            .iter()
+            .position(|g| g.as_ref().is_some_and(|g| window.owns_gtid(key, g)))?;
+        let file = self.files.get(*self.tx_files.get(i)?)?;
+        Some(file.file.as_str())
+    }
 }
 
 /// First pass over a side: GTIDs and file facts, skipping every row undecoded.
-fn read_history(name: &'static str, sources: &[PathBuf]) -> anyhow::Result<Side> {
+fn read_history(name: &'static str, input: Input) -> anyhow::Result<Side> {
     let options = ReaderOptions::default().with_table_filter(|_, _| false);
-    let mut reader = open_reader(sources, options).with_context(|| format!("{name} binlogs"))?;
+    let mut reader = input
+        .open(options, None, false)
+        .with_context(|| format!("{name} binlogs"))?;
     let mut history = GtidHistory::default();
+    let mut tx_files = Vec::new();
+    let mut file_names: Vec<String> = Vec::new();
     for item in reader.by_ref() {
         match item.with_context(|| format!("reading {name}'s binlogs"))? {
-            ReadItem::Transaction(tx) => history.gtids.push(tx.gtid),
+            ReadItem::Transaction(tx) => {
+                history.gtids.push(tx.gtid);
+                if file_names.last() != Some(&tx.position.file) {
+                    file_names.push(tx.position.file);
+                }
+                tx_files.push(file_names.len() - 1);
+            }
             ReadItem::Diagnostic(d) => {
                 tracing::warn!(side = name, file = %d.file, offset = d.offset, "{}", d.message)
             }
@@ -121,12 +137,21 @@ fn read_history(name: &'static str, sources: &[PathBuf]) -> anyhow::Result<Side>
         .iter()
         .find_map(|f| f.flavor)
         .map(|f| format!("{f:?}"));
+    // file_names index -> facts index (a file without transactions has facts only)
+    let file_index: Vec<usize> = file_names
+        .iter()
+        .map(|name| facts.iter().position(|f| &f.file == name).unwrap_or(0))
+        .collect();
+    let tx_files = tx_files
+        .iter()
+        .map(|&i| file_index.get(i).copied().unwrap_or(0))
+        .collect();
     Ok(Side {
         name,
-        sources: sources.to_vec(),
+        input,
         history,
-        files: facts.iter().map(|f| f.file.clone()).collect(),
-        bytes: source_bytes(sources),
+        tx_files,
+        files: facts,
         flavor,
     })
 }
@@ -155,11 +180,11 @@ impl Window {
     }
 }
 
-fn progress(side: &Side) -> ProgressBar {
+fn progress(side: &Side, from: Option<&str>) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(side.bytes);
+    let bar = ProgressBar::new(side.input.total_bytes(from));
     bar.set_style(
         ProgressStyle::with_template(
             "{prefix:>5} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
@@ -173,11 +198,12 @@ fn progress(side: &Side) -> ProgressBar {
 
 /// Second pass over a side: every own transaction to `f`.
 fn stream(side: &Side, window: &Window, mut f: impl FnMut(&Transaction)) -> anyhow::Result<()> {
-    let bar = progress(side);
-    let reader = open_reader(&side.sources, ReaderOptions::default())?;
+    let key = side.name.to_lowercase();
+    let from = side.first_own_file(window, &key);
+    let bar = progress(side, from);
+    let reader = side.input.open(ReaderOptions::default(), from, false)?;
     let mut done_files: Vec<String> = Vec::new();
     let mut base = 0u64;
-    let key = side.name.to_lowercase();
     for item in reader {
         let ReadItem::Transaction(tx) =
             item.with_context(|| format!("reading {}'s binlogs", side.name))?
@@ -186,7 +212,7 @@ fn stream(side: &Side, window: &Window, mut f: impl FnMut(&Transaction)) -> anyh
         };
         if done_files.last() != Some(&tx.position.file) {
             if let Some(prev) = done_files.last() {
-                base += fs::metadata(prev).map(|m| m.len()).unwrap_or(0);
+                base += side.input.file_size(prev);
             }
             done_files.push(tx.position.file.clone());
         }
@@ -243,12 +269,9 @@ fn check_out_dir(out: &Path, overwrite: bool) -> anyhow::Result<()> {
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<()> {
-    for path in args.east.iter().chain(&args.west) {
-        if !path.exists() {
-            bail!("{}: no such file or directory", path.display());
-        }
-    }
     check_out_dir(&args.out, args.overwrite)?;
+    let east_input = Input::new("--east", &args.east, &args.connect, &args.stream)?;
+    let west_input = Input::new("--west", &args.west, &args.connect, &args.stream)?;
     let schema = args.schema.as_deref().map(load_schema).transpose()?;
     let config = Config {
         merge_disjoint_columns: args.merge == MergeMode::DisjointColumns,
@@ -257,8 +280,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     };
 
     tracing::info!("phase 1/3: reading GTIDs of both sides");
-    let east = read_history("East", &args.east)?;
-    let west = read_history("West", &args.west)?;
+    let east = read_history("East", east_input)?;
+    let west = read_history("West", west_input)?;
     if let (Some(e), Some(w)) = (&east.flavor, &west.flavor) {
         if e != w {
             bail!("East's binlogs were written by {e} and West's by {w}: both sides must be the same server flavor");
@@ -271,7 +294,22 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             (Window::From(e), Window::From(w), text)
         }
         (None, None) => {
-            let d = find_divergence(&east.history, &west.history)?;
+            let d = find_divergence(&east.history, &west.history).map_err(|e| {
+                let notes: Vec<String> = [&east, &west]
+                    .iter()
+                    .filter_map(|side| {
+                        side.input
+                            .server()
+                            .map(|s| s.purge_note(side.files.first()))
+                    })
+                    .collect();
+                match (&e, notes.is_empty()) {
+                    (DivergenceError::NotReachingBack { .. }, false) => {
+                        anyhow::Error::new(e).context(notes.join("\n"))
+                    }
+                    _ => anyhow::Error::new(e),
+                }
+            })?;
             let text = d.description.clone();
             (Window::Gtid(d.clone()), Window::Gtid(d), text)
         }
@@ -309,18 +347,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     }
 
     let meta = report::ScanMeta {
-        east_sources: east
-            .sources
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        west_sources: west
-            .sources
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        east_files: east.files.clone(),
-        west_files: west.files.clone(),
+        east_sources: east.input.labels(),
+        west_sources: west.input.labels(),
+        east_files: east.files.iter().map(|f| f.file.clone()).collect(),
+        west_files: west.files.iter().map(|f| f.file.clone()).collect(),
         schema: args.schema.as_ref().map(|p| p.display().to_string()),
         divergence: divergence_text,
         east_gtids: east

@@ -12,7 +12,9 @@
 mod connector;
 mod error;
 mod server;
+mod stream;
 
 pub use connector::Connector;
 pub use error::LiveError;
 pub use server::{BinlogFile, BinlogPosition, ServerFacts, ServerFlavor};
+pub use stream::{default_replica_server_id, LiveReader, LiveSource, StreamOptions};
