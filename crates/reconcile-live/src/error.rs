@@ -75,6 +75,17 @@ pub enum LiveError {
         /// What was wrong.
         detail: String,
     },
+    /// The stream ended before the position read at start: the connection
+    /// was closed (a server shutdown does that cleanly).
+    #[error("{server}: the binlog stream ended at {file} before {stop}, where the binlog ended when it was read")]
+    StreamEnded {
+        /// The server.
+        server: String,
+        /// The binlog being read.
+        file: String,
+        /// The stop position, `file:pos`.
+        stop: String,
+    },
     /// The stream was lost and did not come back within the allowed retries.
     #[error("{server}: the binlog stream was lost {attempts} times, giving up at {file}:{pos} (no partial transaction was used): {last}")]
     RetriesExhausted {
@@ -102,6 +113,7 @@ impl LiveError {
             LiveError::Connect { source, .. } | LiveError::Query { source, .. } => {
                 is_transient(source)
             }
+            LiveError::StreamEnded { .. } => true,
             _ => false,
         }
     }

@@ -330,12 +330,10 @@ impl EventSource for LiveSource {
                 Some(Msg::Failed(e)) => return Err(self.stream_failed(e)),
                 Some(Msg::End) => match &self.stop {
                     Some(stop) => {
-                        return Err(self.error(LiveError::Changed {
+                        return Err(self.error(LiveError::StreamEnded {
                             server: self.label.clone(),
-                            what: format!(
-                                "the stream ended at {} before {stop}, where the binlog ended when it was read (RESET MASTER or a purge?)",
-                                self.file
-                            ),
+                            file: self.file.clone(),
+                            stop: stop.to_string(),
                         }))
                     }
                     None => return Ok(None),
@@ -533,6 +531,18 @@ impl LiveReader {
                 });
             }
             let binlogs = binlog_list(&mut q, facts.flavor).await?;
+            let end = &facts.end;
+            if let Some(b) = binlogs.iter().find(|b| b.name == end.file) {
+                if b.size < end.pos {
+                    return Err(LiveError::Changed {
+                        server: label.to_owned(),
+                        what: format!(
+                            "binlog {} is now {} bytes, less than the position {} read at start (RESET MASTER?)",
+                            b.name, b.size, end.pos
+                        ),
+                    });
+                }
+            }
             if !binlogs.iter().any(|b| b.name == resume.file) {
                 return Err(LiveError::Changed {
                     server: label.to_owned(),
@@ -545,6 +555,35 @@ impl LiveReader {
             }
             let _ = conn.disconnect().await;
             Ok(())
+        })
+    }
+
+    /// A purge error names the oldest binlog as listed at start; the server
+    /// has purged since, so it is asked again.
+    fn with_current_oldest(&self, e: ReadError) -> ReadError {
+        let ReadError::Source { name, source } = e else {
+            return e;
+        };
+        let Some(LiveError::Purged { server, file, .. }) = source.downcast_ref::<LiveError>()
+        else {
+            return ReadError::Source { name, source };
+        };
+        let listed = self.rt.block_on(async {
+            let mut conn = self.connector.connect().await?;
+            let mut q = Query {
+                conn: &mut conn,
+                label: self.connector.label(),
+            };
+            binlog_list(&mut q, self.facts.flavor).await
+        });
+        let oldest = match listed {
+            Ok(list) => list.first().map(|b| b.name.clone()).unwrap_or_default(),
+            Err(_) => self.facts.oldest().to_owned(),
+        };
+        self.source_error(LiveError::Purged {
+            server: server.clone(),
+            file: file.clone(),
+            oldest,
         })
     }
 
@@ -651,7 +690,7 @@ impl Iterator for LiveReader {
                 Some(Err(e)) => {
                     let Some(live) = transient(&e) else {
                         self.finished = true;
-                        return Some(Err(e));
+                        return Some(Err(self.with_current_oldest(e)));
                     };
                     if let Err(fatal) = self.lost(live) {
                         self.finished = true;
