@@ -193,6 +193,23 @@ fn mariadb(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, Diverge
                         ),
                     });
                 }
+                // A side's own transaction known only from its first binlog's GTID
+                // list happened after the shared point, but its changes are in a
+                // binlog that was not read (purged, or not given): reconciling
+                // without them would overwrite them blindly.
+                for (side, list) in [("East", &el), ("West", &wl)] {
+                    if let Some((ls, ln, _)) = list
+                        .iter()
+                        .find(|(ls, ln, listed)| *listed && *ln > n && (*ls, *ln) != (s, n))
+                    {
+                        return Err(DivergenceError::NotReachingBack {
+                            side,
+                            detail: format!(
+                                "{side}'s first binlog starts after its own transaction {d}-{ls}-{ln} (after the last shared GTID {d}-{s}-{n}); the changes of that transaction are in an older binlog that was not read"
+                            ),
+                        });
+                    }
+                }
                 div.east_only
                     .extend(el[ei + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
                 div.west_only
@@ -345,6 +362,30 @@ mod tests {
             mysql_start: None,
             gtids,
         }
+    }
+
+    #[test]
+    fn an_own_transaction_known_only_from_the_gtid_list_is_an_error() {
+        // West purged the binlog holding its own 0-2-8: only its next binlog's
+        // GTID list names it.
+        let e: Vec<_> = (1..=9).map(|n| m(0, 1, n)).collect();
+        let west = GtidHistory {
+            mariadb_start: Some(vec![m(0, 1, 7).unwrap(), m(0, 2, 8).unwrap()]),
+            mysql_start: None,
+            gtids: Vec::new(),
+        };
+        let err = find_divergence(&history(e.clone()), &west).unwrap_err();
+        assert!(
+            matches!(err, DivergenceError::NotReachingBack { side: "West", .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("0-2-8"), "{err}");
+        // the order of the list does not matter
+        let west = GtidHistory {
+            mariadb_start: Some(vec![m(0, 2, 8).unwrap(), m(0, 1, 7).unwrap()]),
+            ..west
+        };
+        assert!(find_divergence(&history(e), &west).is_err());
     }
 
     #[test]
