@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use reconcile_testkit::{live_servers_available, SplitBrain, SplitBrainScript};
+use reconcile_testkit::{live_servers_available, GtidLayout, SplitBrain, SplitBrainScript};
 
 use crate::{reconcile, run, testdata};
 
@@ -106,4 +106,113 @@ fn a_live_scan_of_conflicts_equals_the_file_scan() {
     let script = SplitBrainScript::from_dir(&testdata().join("conflicts")).unwrap();
     let brain = SplitBrain::run(&script).unwrap();
     assert_live_equals_files(&brain, &["--volatile-columns", "shop.tickets.opened_at"]);
+}
+
+/// A small split-brain whose shared part creates the accounts the tests use.
+fn small_brain() -> SplitBrain {
+    let shared = "CREATE USER 'ops'@'127.0.0.1' IDENTIFIED BY 'pw-9f3Kq!x';
+GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'ops'@'127.0.0.1';
+CREATE USER 'norepl'@'127.0.0.1' IDENTIFIED BY 'pw-9f3Kq!x';
+GRANT BINLOG MONITOR ON *.* TO 'norepl'@'127.0.0.1';
+CREATE DATABASE d;
+CREATE TABLE d.t (id INT PRIMARY KEY, v VARCHAR(20));
+INSERT INTO d.t VALUES (1, 'a'), (2, 'b');";
+    let script = SplitBrainScript::new(
+        shared,
+        "UPDATE d.t SET v = 'east' WHERE id = 1; INSERT INTO d.t VALUES (3, 'c');",
+        "UPDATE d.t SET v = 'west' WHERE id = 1;",
+        GtidLayout::SameDomain,
+    );
+    SplitBrain::run(&script).unwrap()
+}
+
+fn url(user: &str, server: &reconcile_testkit::MariaDb) -> String {
+    format!("mysql://{user}@127.0.0.1:{}/", server.port())
+}
+
+#[test]
+fn a_live_scan_names_missing_privileges_purged_binlogs_and_never_the_password() {
+    if !live_servers_available(
+        "a_live_scan_names_missing_privileges_purged_binlogs_and_never_the_password",
+    ) {
+        return;
+    }
+    let brain = small_brain();
+    let dir = tempfile::tempdir().unwrap();
+    let password = "pw-9f3Kq!x";
+
+    // the password from MYSQL_PWD: the scan works, and the password is nowhere
+    let out = run(
+        reconcile()
+            .env("MYSQL_PWD", password)
+            .env("RECONCILE_LOG", "debug")
+            .args(["scan", "--east", &url("ops", &brain.east)])
+            .args(["--west", &url("ops", &brain.west)])
+            .args(["--replica-server-id", "4000000123", "--out"])
+            .arg(dir.path().join("out")),
+        true,
+    );
+    let mut everything = String::from_utf8_lossy(&out.stdout).into_owned();
+    everything += &String::from_utf8_lossy(&out.stderr);
+    for f in std::fs::read_dir(dir.path().join("out")).unwrap() {
+        everything += &std::fs::read_to_string(f.unwrap().path()).unwrap();
+    }
+    assert!(!everything.contains(password), "{everything}");
+    assert!(everything.contains("Items: 2"), "{everything}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary["servers"]["west"]["replica_server_id"],
+        4000000123u64
+    );
+    assert_eq!(summary["sources"]["east"][0], url("ops", &brain.east));
+
+    // no REPLICATION SLAVE
+    let out = run(
+        reconcile()
+            .env("MYSQL_PWD", password)
+            .args(["scan", "--east", &url("norepl", &brain.east)])
+            .args(["--west", &url("ops", &brain.west), "--out"])
+            .arg(dir.path().join("out2")),
+        false,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("needs the REPLICATION SLAVE privilege")
+            && stderr.contains("GRANT REPLICATION SLAVE ON *.*"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(password), "{stderr}");
+
+    // West's binlogs purged past the divergence point
+    brain.west.exec("FLUSH BINARY LOGS").unwrap();
+    let files = brain.west.binlog_files().unwrap();
+    let last = files.last().unwrap().file_name().unwrap().to_str().unwrap();
+    for _ in 0..100 {
+        brain
+            .west
+            .exec(&format!("PURGE BINARY LOGS TO '{last}'"))
+            .unwrap();
+        if brain.west.binlog_files().unwrap().len() == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = run(
+        reconcile()
+            .args(["scan", "--east", &brain.east.url()])
+            .args(["--west", &brain.west.url(), "--out"])
+            .arg(dir.path().join("out3")),
+        false,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the oldest binlog still on the server is {last}; older binlogs were purged"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("is gone from its binlogs"), "{stderr}");
 }

@@ -27,6 +27,8 @@ pub struct ScanMeta {
     pub east_gtids: Vec<String>,
     pub west_gtids: Vec<String>,
     pub options: Json,
+    /// What was read from each side's server, when a side was streamed.
+    pub servers: Json,
 }
 
 /// The worksheet's columns, in order.
@@ -276,6 +278,7 @@ fn write_summary(path: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Res
     let summary = json!({
         "divergence": meta.divergence,
         "sources": { "east": meta.east_sources, "west": meta.west_sources, "schema": meta.schema },
+        "servers": meta.servers,
         "east": outcome.east,
         "west": outcome.west,
         "items": outcome.items.len(),

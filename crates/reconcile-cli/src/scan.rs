@@ -369,6 +369,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             .filter(|g| west_window.owns_gtid("west", g))
             .map(ToString::to_string)
             .collect(),
+        servers: json!({
+            "east": east.input.server().map(|s| s.summary()),
+            "west": west.input.server().map(|s| s.summary()),
+        }),
         options: json!({
             "merge": format!("{:?}", args.merge),
             "retries": format!("{:?}", args.retries),

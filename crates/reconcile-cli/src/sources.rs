@@ -228,6 +228,22 @@ impl Server {
         })
     }
 
+    /// The facts a report records: which server, up to where, and as which replica.
+    pub fn summary(&self) -> serde_json::Value {
+        let f = &self.facts;
+        serde_json::json!({
+            "server": self.connector.label(),
+            "server_id": f.server_id,
+            "server_uuid": f.server_uuid,
+            "version": f.version,
+            "binlog_format": f.binlog_format,
+            "executed_gtids": f.executed_gtids,
+            "binlogs": f.binlogs.iter().map(|b| &b.name).collect::<Vec<_>>(),
+            "streamed_to": f.end.to_string(),
+            "replica_server_id": self.stream.replica_server_id,
+        })
+    }
+
     /// What is gone from this server when its binlogs do not reach back far
     /// enough.
     pub fn purge_note(&self, first_file: Option<&FileFacts>) -> String {
