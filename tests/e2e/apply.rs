@@ -763,6 +763,26 @@ fn tls_modes_work_like_the_mysql_client() {
         text(&out)
     );
 
+    // Streaming binlogs from the servers takes the same TLS options.
+    let live_scan = |ca: &str, out: &str| {
+        reconcile()
+            .args(["scan", "--east", &live.brain.east.url(), "--west", &west.url()])
+            .args(["--ssl-mode", "VERIFY_IDENTITY", "--ssl-ca", ca, "--out"])
+            .arg(live.dir.path().join(out))
+            .output()
+            .unwrap()
+    };
+    let before = accepts();
+    let out = live_scan(&ca_arg, "tls-scan");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(accepts() > before, "a live scan must stream over TLS");
+    let out = live_scan(&other_arg, "tls-scan-other");
+    assert!(
+        !out.status.success(),
+        "a certificate from another CA must be refused: {}",
+        text(&out)
+    );
+
     // A server without TLS: REQUIRED fails, PREFERRED (the default) goes on without.
     let plain = Live::from_script(&odd_scenario(2));
     let out = plain.apply(&["--ssl-mode", "REQUIRED"]);
