@@ -766,7 +766,13 @@ fn tls_modes_work_like_the_mysql_client() {
     // Streaming binlogs from the servers takes the same TLS options.
     let live_scan = |ca: &str, out: &str| {
         reconcile()
-            .args(["scan", "--east", &live.brain.east.url(), "--west", &west.url()])
+            .args([
+                "scan",
+                "--east",
+                &live.brain.east.url(),
+                "--west",
+                &west.url(),
+            ])
             .args(["--ssl-mode", "VERIFY_IDENTITY", "--ssl-ca", ca, "--out"])
             .arg(live.dir.path().join(out))
             .output()

@@ -216,3 +216,65 @@ fn a_live_scan_names_missing_privileges_purged_binlogs_and_never_the_password() 
     );
     assert!(stderr.contains("is gone from its binlogs"), "{stderr}");
 }
+
+#[test]
+fn inspect_follow_prints_new_transactions_as_they_come() {
+    if !live_servers_available("inspect_follow_prints_new_transactions_as_they_come") {
+        return;
+    }
+    use std::io::{BufRead, BufReader};
+    let server =
+        reconcile_testkit::MariaDb::start(reconcile_testkit::MariaDbOptions::named("follow"))
+            .unwrap();
+    server
+        .exec("CREATE DATABASE f; CREATE TABLE f.t (id INT PRIMARY KEY)")
+        .unwrap();
+    /// Kills the follower however the test ends.
+    struct Follower(std::process::Child);
+    impl Drop for Follower {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Follower(
+        reconcile()
+            .args(["inspect", "--format", "jsonl", "--follow", &server.url()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // lines arrive through a channel, so that a missing one fails the test
+    // instead of hanging it
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut next_line = || {
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("inspect --follow printed nothing new within 30 s")
+    };
+    // the CREATE statements, then a row written after inspect started
+    let mut seen = Vec::new();
+    for id in 1..=3 {
+        server
+            .exec(&format!("INSERT INTO f.t VALUES ({id})"))
+            .unwrap();
+        loop {
+            let line = next_line();
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            seen.push(v.clone());
+            if v["changes"].as_array().is_some_and(|c| !c.is_empty()) {
+                assert_eq!(v["changes"][0]["after"]["id"], id);
+                break;
+            }
+        }
+    }
+    drop(child);
+    assert!(seen.len() >= 5, "{seen:?}");
+}

@@ -163,6 +163,9 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                         out.write_all(b"\n")?;
                     }
                 }
+                if args.follow {
+                    out.flush()?;
+                }
             }
         }
     }
