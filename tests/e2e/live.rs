@@ -255,7 +255,7 @@ fn inspect_follow_prints_new_transactions_as_they_come() {
             }
         }
     });
-    let mut next_line = || {
+    let next_line = || {
         rx.recv_timeout(std::time::Duration::from_secs(30))
             .expect("inspect --follow printed nothing new within 30 s")
     };
