@@ -7,6 +7,7 @@ mod inspect;
 mod inspect_oracle;
 mod scan_expected;
 mod scan_inputs;
+mod schema;
 mod worksheet;
 
 use std::path::{Path, PathBuf};
