@@ -8,6 +8,7 @@ mod inspect_oracle;
 mod live;
 mod scan_expected;
 mod scan_inputs;
+mod schema;
 mod worksheet;
 
 use std::path::{Path, PathBuf};

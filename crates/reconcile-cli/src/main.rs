@@ -11,6 +11,7 @@ mod position;
 mod render;
 mod report;
 mod scan;
+mod schema_cmd;
 mod sources;
 
 use std::io::IsTerminal;
@@ -50,6 +51,8 @@ enum Command {
     Verify(apply::VerifyArgs),
     /// Print the transactions of binlog files, human-readably or as JSON lines.
     Inspect(inspect::InspectArgs),
+    /// Read a live server's schema (`schema dump --target URL > schema.sql`).
+    Schema(schema_cmd::SchemaArgs),
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Verify(args) => apply::verify(args),
         Command::Inspect(args) => inspect::run(args).map(|()| 0),
+        Command::Schema(args) => schema_cmd::run(args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -15,7 +15,7 @@ use reconcile_diff::{
 use reconcile_schema::Schema;
 use serde_json::json;
 
-use crate::connect::ConnectOptions;
+use crate::connect::{is_url, ConnectOptions};
 use crate::position::Bound;
 use crate::report;
 use crate::sources::{Input, StreamArgs};
@@ -45,9 +45,11 @@ pub struct ScanArgs {
     /// The surviving primary's binlogs: files (in order), one directory, or a URL.
     #[arg(long, required = true, num_args = 1.., value_name = "FILE|DIR|URL")]
     pub west: Vec<PathBuf>,
-    /// A `mysqldump --no-data` style schema of the surviving primary: unique keys,
-    /// foreign keys, triggers, generated columns. Without it nothing can be `auto`.
-    #[arg(long, value_name = "FILE.sql")]
+    /// The surviving primary's schema (unique keys, foreign keys, triggers, generated
+    /// columns): a `mysqldump --no-data` style file, or the server's URL
+    /// (`mysql://USER@HOST:PORT/`) to read it live from information_schema. Without it
+    /// nothing can be `auto`.
+    #[arg(long, value_name = "FILE.sql|URL")]
     pub schema: Option<PathBuf>,
     /// Without GTIDs: where East's own transactions start (`[FILE:]POS` or a UTC time).
     #[arg(long, value_name = "POS|TIME")]
@@ -241,7 +243,12 @@ fn parse_volatile(specs: &[String]) -> anyhow::Result<Vec<(String, String, Strin
         .collect()
 }
 
-fn load_schema(path: &Path) -> anyhow::Result<Schema> {
+/// `--schema`: a dump file, or a server URL whose schema is read live.
+fn load_schema(source: &str, connect: &ConnectOptions) -> anyhow::Result<Schema> {
+    if is_url(source) {
+        return Ok(crate::schema_cmd::read_live("--schema", source, connect)?.1);
+    }
+    let path = Path::new(source);
     let text = fs::read_to_string(path)
         .with_context(|| format!("cannot read --schema {}", path.display()))?;
     let schema = reconcile_schema::parse_schema(&text)
@@ -272,7 +279,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     check_out_dir(&args.out, args.overwrite)?;
     let east_input = Input::new("--east", &args.east, &args.connect, &args.stream)?;
     let west_input = Input::new("--west", &args.west, &args.connect, &args.stream)?;
-    let schema = args.schema.as_deref().map(load_schema).transpose()?;
+    let schema = args
+        .schema
+        .as_deref()
+        .map(|s| load_schema(&s.to_string_lossy(), &args.connect))
+        .transpose()?;
     let config = Config {
         merge_disjoint_columns: args.merge == MergeMode::DisjointColumns,
         retries_skip: args.retries == RetryMode::Skip,

@@ -100,6 +100,21 @@ pub enum LiveError {
         /// The last error.
         last: String,
     },
+    /// A definition the server's catalog shows could not be read into the schema
+    /// model (a column type or generation expression `reconcile-schema` cannot parse;
+    /// a dump of the same server would fail the same way).
+    #[error("{server}: cannot read {what} of {object}: {source}")]
+    Definition {
+        /// The server.
+        server: String,
+        /// What could not be read, e.g. `the column type`.
+        what: String,
+        /// The object, e.g. `` `shop`.`orders`.`amount` ``.
+        object: String,
+        /// The parser's error (boxed: it is large and rare).
+        #[source]
+        source: Box<reconcile_schema::SchemaError>,
+    },
     /// The local async runtime could not be started.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),

@@ -8,9 +8,13 @@
 //! position read at start, and after a lost connection it reconnects and
 //! resumes after the last complete transaction, so no partial transaction is
 //! ever yielded.
+//!
+//! [`schema::read_schema`] reads a server's tables, keys, foreign keys and
+//! triggers from `information_schema` into the same model a schema dump parses to.
 
 mod connector;
 mod error;
+pub mod schema;
 mod server;
 mod stream;
 

@@ -24,6 +24,11 @@
 //! * a table's database is the one in `CREATE TABLE db.t`, else the last `USE`, else
 //!   the last `CREATE DATABASE`, else [`SchemaError::NoDatabase`].
 //!
+//! [`render_schema`] goes the other way: a [`Schema`] to SQL text that
+//! [`parse_schema`] reads back to an equal schema (how `reconcile schema dump` writes a
+//! schema read from a live server). [`catalog`] reads the SQL pieces of a server's
+//! `information_schema` (column types, generation expressions) as a dump's are read.
+//!
 //! The library never panics on any input and does no I/O.
 
 #![deny(
@@ -42,10 +47,12 @@
     )
 )]
 
+pub mod catalog;
 pub mod collation;
 mod error;
 mod model;
 mod parse;
+mod render;
 mod split;
 mod statement;
 
@@ -56,6 +63,7 @@ pub use model::{
     TriggerEvent, TriggerTiming, TypeParams,
 };
 pub use parse::{detect_flavor, ParseOptions};
+pub use render::render_schema;
 pub use statement::statement_tables;
 
 /// Parses a dump or DDL script, detecting the server flavor from its header

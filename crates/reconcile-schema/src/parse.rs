@@ -29,12 +29,41 @@ pub struct ParseOptions {
     pub flavor: Option<ServerFlavor>,
 }
 
-/// Guesses the server flavor of a dump: `MariaDB` in the header comments or a
+/// The header line with which [`crate::render_schema`] states the flavor:
+/// `-- Flavor: MariaDB`, `-- Flavor: MySQL 5.7` or `-- Flavor: MySQL 8.0`.
+pub(crate) const FLAVOR_MARKER: &str = "-- Flavor: ";
+
+/// The name of a flavor after [`FLAVOR_MARKER`].
+pub(crate) fn flavor_name(flavor: ServerFlavor) -> &'static str {
+    match flavor {
+        ServerFlavor::MariaDb => "MariaDB",
+        ServerFlavor::MySql57 => "MySQL 5.7",
+        ServerFlavor::MySql80 => "MySQL 8.0",
+    }
+}
+
+/// Guesses the server flavor of a dump: a `-- Flavor: …` line in the header (written
+/// by [`crate::render_schema`]) decides; else `MariaDB` in the header comments or a
 /// `/*M!` comment means MariaDB; `-- Server version` (or `Distrib`) 5.x means MySQL
 /// 5.7, 8.x/9.x means MySQL 8.0; otherwise a `_0900_` collation anywhere means MySQL
 /// 8.0; otherwise MariaDB.
 pub fn detect_flavor(text: &str) -> ServerFlavor {
     let header: Vec<&str> = text.lines().take(30).collect();
+    let stated = header
+        .iter()
+        .filter_map(|l| l.strip_prefix(FLAVOR_MARKER))
+        .find_map(|name| {
+            [
+                ServerFlavor::MariaDb,
+                ServerFlavor::MySql57,
+                ServerFlavor::MySql80,
+            ]
+            .into_iter()
+            .find(|f| flavor_name(*f) == name.trim())
+        });
+    if let Some(flavor) = stated {
+        return flavor;
+    }
     if text.contains("/*M!") || header.iter().any(|l| l.contains("MariaDB")) {
         return ServerFlavor::MariaDb;
     }
@@ -1041,7 +1070,7 @@ fn trigger_header(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     out
 }
 
-fn is_character_type(t: &str) -> bool {
+pub(crate) fn is_character_type(t: &str) -> bool {
     matches!(
         t,
         "char"
@@ -1324,6 +1353,15 @@ mod tests {
         assert_eq!(
             detect_flavor("CREATE TABLE t (a int)"),
             ServerFlavor::MariaDb
+        );
+        // The line the renderer writes wins over table names in the header.
+        assert_eq!(
+            detect_flavor("-- Flavor: MySQL 5.7\nCREATE TABLE `MariaDB` (a int)"),
+            ServerFlavor::MySql57
+        );
+        assert_eq!(
+            detect_flavor("-- Flavor: MySQL 8.0\n"),
+            ServerFlavor::MySql80
         );
     }
 

@@ -1,0 +1,3 @@
+//! Integration tests of `reconcile-live` against throwaway MariaDB servers.
+
+mod schema;
