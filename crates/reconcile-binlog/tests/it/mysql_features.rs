@@ -274,3 +274,49 @@ fn serde_roundtrip_of_transactions() {
         assert_eq!(&back, t);
     }
 }
+
+/// The events each TRANSACTION_PAYLOAD of a file embeds, summed; MANIFEST.md
+/// lists them per file.
+fn embedded_events(path: &std::path::Path) -> usize {
+    use reconcile_binlog::{
+        event::event_type, EventSource, FileSource, FormatDescription, SourceItem,
+    };
+    let mut source = FileSource::open(path);
+    let mut fde = None;
+    let mut total = 0;
+    while let Some(item) = source.next_item().unwrap() {
+        let SourceItem::Event { bytes, .. } = item else {
+            continue;
+        };
+        let without_crc = &bytes[..bytes.len() - 4]; // CRC32 files
+        match bytes[4] {
+            event_type::FORMAT_DESCRIPTION => fde = Some(FormatDescription::decode(bytes).unwrap()),
+            event_type::TRANSACTION_PAYLOAD => {
+                total += reconcile_binlog::payload_event_count(
+                    without_crc,
+                    fde.as_ref().unwrap(),
+                    1 << 20,
+                )
+                .unwrap()
+            }
+            _ => {}
+        }
+    }
+    total
+}
+
+#[test]
+fn payload_event_count_matches_the_manifest() {
+    // MANIFEST.md: QUERY, XID, TABLE_MAP, UPDATE_ROWS_V2 inside the one payload
+    if let Some(p) =
+        corpus_file("mysql-binlog-connector-java/src/test/resources/mysql-bin.compressed")
+    {
+        assert_eq!(embedded_events(&p), 4);
+    }
+    // MANIFEST.md: QUERY×2, XID×2, TABLE_MAP×3, ROWS_QUERY×3, WRITE_ROWS_V2×2, UPDATE_ROWS_V2×1
+    if let Some(p) =
+        corpus_file("mysql-binlog-connector-rust/tests/parse_file_tests/mysql-bin.000057")
+    {
+        assert_eq!(embedded_events(&p), 13);
+    }
+}
