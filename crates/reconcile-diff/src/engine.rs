@@ -1408,6 +1408,7 @@ mod tests {
                 image: RowImage::Full,
             }],
             statements: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 

@@ -12,4 +12,5 @@ mod corpus;
 mod fixtures;
 mod mysql_features;
 mod oracle;
+mod parallel;
 mod robustness;

@@ -190,6 +190,7 @@ pub fn transaction(server: u32, seq: u64, changes: &[Change]) -> Transaction {
         tables: vec![table()],
         changes,
         statements: vec![],
+        skipped: vec![],
     }
 }
 
