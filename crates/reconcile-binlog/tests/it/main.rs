@@ -14,3 +14,4 @@ mod mysql_features;
 mod oracle;
 mod parallel;
 mod robustness;
+mod select;
