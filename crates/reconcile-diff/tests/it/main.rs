@@ -10,6 +10,7 @@
 
 mod common;
 mod examples;
+mod filter;
 mod gipk;
 mod model;
 mod property;
