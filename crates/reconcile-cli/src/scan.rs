@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use reconcile_binlog::{ReadItem, ReaderOptions, Transaction};
+use reconcile_binlog::{ReadItem, ReaderOptions, RowFilter, Transaction};
 use reconcile_diff::{find_divergence, Class, Config, Divergence, EastPass, GtidHistory, Outcome};
 use reconcile_schema::Schema;
 use serde_json::json;
 
-use crate::inspect::open_reader;
+use crate::inspect::{decode_threads, open_reader};
 use crate::position::Bound;
 use crate::report;
 
@@ -171,10 +172,20 @@ fn progress(side: &Side) -> ProgressBar {
     bar
 }
 
-/// Second pass over a side: every own transaction to `f`.
-fn stream(side: &Side, window: &Window, mut f: impl FnMut(&Transaction)) -> anyhow::Result<()> {
+/// Second pass over a side: every own transaction to `f`, with the rows `filter`
+/// keeps (all without one). Rows are decoded on every core, in binlog order.
+fn stream(
+    side: &Side,
+    window: &Window,
+    filter: Option<Arc<dyn RowFilter>>,
+    mut f: impl FnMut(&Transaction),
+) -> anyhow::Result<()> {
     let bar = progress(side);
-    let reader = open_reader(&side.sources, ReaderOptions::default())?;
+    let options = match filter {
+        Some(filter) => ReaderOptions::default().with_row_filter(filter),
+        None => ReaderOptions::default(),
+    };
+    let reader = open_reader(&side.sources, options)?.parallel(decode_threads(), |item| item);
     let mut done_files: Vec<String> = Vec::new();
     let mut base = 0u64;
     let key = side.name.to_lowercase();
@@ -283,10 +294,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
 
     tracing::info!("phase 2/3: folding East's own transactions");
     let mut engine = EastPass::new(config, schema.as_ref());
-    stream(&east, &east_window, |tx| engine.add(tx))?;
+    stream(&east, &east_window, None, |tx| engine.add(tx))?;
     tracing::info!("phase 3/3: streaming West's own transactions");
     let mut engine = engine.into_west();
-    stream(&west, &west_window, |tx| engine.add(tx))?;
+    // only the West rows East's changes involve are decoded
+    let filter = Arc::new(engine.row_filter());
+    stream(&west, &west_window, Some(filter), |tx| engine.add(tx))?;
     let outcome = engine.finish();
     if let Some(path) = &args.schema {
         let mut missing: Vec<String> = outcome
