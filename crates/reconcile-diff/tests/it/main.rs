@@ -11,6 +11,7 @@
 mod common;
 mod examples;
 mod filter;
+mod fixtures;
 mod gipk;
 mod model;
 mod property;
