@@ -70,8 +70,8 @@ pub use json::{JsonDiff, JsonDiffOp};
 pub use pipeline::ParallelReader;
 pub use rows::{Row, RowImage, RowOp};
 pub use select::{
-    apply_row_filter, ProbeChange, ProbeImage, ReadStats, RowFilter, RowProbe, RowSelection,
-    SkippedRows,
+    apply_row_filter, ProbeChange, ProbeImage, ReadStats, RowFilter, RowNotes, RowProbe,
+    RowSelection, SkippedRows,
 };
 pub use source::{EventSource, FileSource, SourceItem, BINLOG_MAGIC};
 pub use table_map::{ColumnDescription, ColumnType, TableDescription};

@@ -51,12 +51,24 @@ pub(crate) struct Runner {
 impl Runner {
     /// Decodes a batch. A transaction that starts and ends in the batch comes out
     /// whole (and mapped); one that spans batches comes out in parts.
-    pub fn run<T>(&mut self, batch: Batch, map: &dyn Fn(ReadItem) -> T) -> Vec<Out<T>> {
+    /// Returns the outputs, and the batch's rows buffer for reuse.
+    pub fn run<T>(&mut self, batch: Batch, map: &dyn Fn(ReadItem) -> T) -> (Vec<Out<T>>, Vec<u8>) {
         let Batch {
             arena,
             pieces,
             continues,
         } = batch;
+        let outs = self.run_pieces(&arena, pieces, continues, map);
+        (outs, arena)
+    }
+
+    fn run_pieces<T>(
+        &mut self,
+        arena: &[u8],
+        pieces: Vec<(Piece, bool)>,
+        continues: bool,
+        map: &dyn Fn(ReadItem) -> T,
+    ) -> Vec<Out<T>> {
         let mut outs = Vec::new();
         // the outputs of the source event being run: kept only if all of it runs
         let mut event = Vec::new();
@@ -66,7 +78,7 @@ impl Runner {
             match piece {
                 Piece::Item(item) => event.push(Out::Item(map(item))),
                 Piece::Rows(work) => {
-                    if let Err(e) = self.decode(&arena, &work, &mut acc) {
+                    if let Err(e) = self.decode(arena, &work, &mut acc) {
                         outs.push(Out::Error(e));
                         return outs;
                     }
@@ -172,6 +184,8 @@ impl Consumer {
 }
 
 type Job = (u64, Batch);
+/// Rows buffers going back to the reading thread.
+type Arenas = (Sender<Vec<u8>>, Receiver<Vec<u8>>);
 type Done<T> = (u64, std::thread::Result<(Vec<Out<T>>, ReadStats)>);
 type MapFn<T> = Arc<dyn Fn(ReadItem) -> T + Send + Sync>;
 
@@ -189,6 +203,7 @@ pub struct ParallelReader<T, S: EventSource = FileSource> {
     map: MapFn<T>,
     jobs: Option<Sender<Job>>,
     results: Receiver<Done<T>>,
+    arenas: Receiver<Vec<u8>>,
     workers: Vec<JoinHandle<()>>,
     sent: u64,
     next: u64,
@@ -219,14 +234,16 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
         let map: MapFn<T> = Arc::new(map);
         let (jobs, job_rx) = channel::<Job>();
         let (done_tx, results) = channel::<Done<T>>();
+        let (arena_tx, arenas): Arenas = channel();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let n = workers.max(1);
         let workers = (0..n)
             .map(|_| {
                 let job_rx = Arc::clone(&job_rx);
                 let done_tx = done_tx.clone();
+                let arena_tx = arena_tx.clone();
                 let map = Arc::clone(&map);
-                std::thread::spawn(move || worker(&job_rx, &done_tx, &*map))
+                std::thread::spawn(move || worker(&job_rx, &done_tx, &arena_tx, &*map))
             })
             .collect();
         ParallelReader {
@@ -235,6 +252,7 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
             map,
             jobs: Some(jobs),
             results,
+            arenas,
             workers,
             sent: 0,
             next: 0,
@@ -280,7 +298,14 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
             if self.framer.batch_size().1 == 0 {
                 return Ok(());
             }
-            let batch = self.framer.take_batch();
+            // a buffer a huge event grew is not kept
+            let arena = self
+                .arenas
+                .try_recv()
+                .ok()
+                .filter(|a| a.capacity() <= self.batch_bytes.saturating_mul(4))
+                .unwrap_or_else(|| Vec::with_capacity(self.batch_bytes.saturating_add(1 << 16)));
+            let batch = self.framer.take_batch(arena);
             let sent = self
                 .jobs
                 .as_ref()
@@ -294,7 +319,12 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
     }
 }
 
-fn worker<T>(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done<T>>, map: &dyn Fn(ReadItem) -> T) {
+fn worker<T>(
+    jobs: &Mutex<Receiver<Job>>,
+    done: &Sender<Done<T>>,
+    arenas: &Sender<Vec<u8>>,
+    map: &dyn Fn(ReadItem) -> T,
+) {
     let mut runner = Runner::default();
     loop {
         let job = match jobs.lock() {
@@ -304,7 +334,8 @@ fn worker<T>(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done<T>>, map: &dyn Fn(R
         let Ok((seq, batch)) = job else { return };
         runner.stats = ReadStats::default();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let outs = runner.run(batch, map);
+            let (outs, arena) = runner.run(batch, map);
+            let _ = arenas.send(arena);
             (outs, runner.stats)
         }));
         if done.send((seq, result)).is_err() {

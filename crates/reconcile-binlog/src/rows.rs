@@ -426,6 +426,58 @@ pub(crate) fn skip_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResult
     c.skip(n)
 }
 
+/// How to step over one column's value: a fixed size, a length prefix of 1 to 4
+/// bytes, or [`skip_value`] (which also reports what cannot be decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Width {
+    Fixed(usize),
+    Prefixed(usize),
+    Other,
+}
+
+/// [`Width`] of every column of a table, in the terms of [`skip_value`].
+pub(crate) fn widths(table: &TableDescription) -> Vec<Width> {
+    let frac = |fsp: u8| usize::from(fsp).div_ceil(2);
+    table
+        .columns
+        .iter()
+        .map(|col| match &col.column_type {
+            ColumnType::Tiny | ColumnType::Year => Width::Fixed(1),
+            ColumnType::Short => Width::Fixed(2),
+            ColumnType::Int24 | ColumnType::Date | ColumnType::NewDate | ColumnType::Time => {
+                Width::Fixed(3)
+            }
+            ColumnType::Long | ColumnType::Float | ColumnType::Timestamp => Width::Fixed(4),
+            ColumnType::LongLong | ColumnType::Double | ColumnType::DateTime => Width::Fixed(8),
+            ColumnType::Decimal { precision, scale } => {
+                crate::decimal::decimal_size(*precision, *scale).map_or(Width::Other, Width::Fixed)
+            }
+            ColumnType::Time2 { fsp } => Width::Fixed(3 + frac(*fsp)),
+            ColumnType::DateTime2 { fsp } => Width::Fixed(5 + frac(*fsp)),
+            ColumnType::Timestamp2 { fsp } => Width::Fixed(4 + frac(*fsp)),
+            ColumnType::Varchar { max_len }
+            | ColumnType::VarString { max_len }
+            | ColumnType::Char { max_len } => Width::Prefixed(if *max_len < 256 { 1 } else { 2 }),
+            ColumnType::Enum { pack_len, .. } | ColumnType::Set { pack_len, .. }
+                if *pack_len <= 8 =>
+            {
+                Width::Fixed(usize::from(*pack_len))
+            }
+            ColumnType::Bit { bits } => Width::Fixed(usize::from(*bits).div_ceil(8)),
+            ColumnType::Blob { len_bytes }
+            | ColumnType::Json { len_bytes }
+            | ColumnType::Geometry { len_bytes, .. }
+            | ColumnType::Vector { len_bytes, .. }
+                if (1..=4).contains(len_bytes) =>
+            {
+                Width::Prefixed(usize::from(*len_bytes))
+            }
+            ColumnType::Null => Width::Fixed(0),
+            _ => Width::Other,
+        })
+        .collect()
+}
+
 /// Where one column of a walked row image is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
@@ -442,6 +494,7 @@ pub(crate) enum Slot {
 pub(crate) fn walk_image(
     c: &mut Cursor<'_>,
     table: &TableDescription,
+    widths: &[Width],
     present: &[u8],
     width: usize,
     mut slots: Option<&mut Vec<Slot>>,
@@ -452,7 +505,7 @@ pub(crate) fn walk_image(
         s.clear();
     }
     let mut k = 0usize;
-    for (i, col) in table.columns.iter().enumerate() {
+    for (i, (col, w)) in table.columns.iter().zip(widths).enumerate() {
         let slot = if i >= width || !bit_is_set(present, i) {
             Slot::Absent
         } else {
@@ -462,7 +515,15 @@ pub(crate) fn walk_image(
                 Slot::Null
             } else {
                 let at = c.pos();
-                skip_value(c, col)?;
+                match *w {
+                    Width::Fixed(n) => c.skip(n)?,
+                    Width::Prefixed(p) => {
+                        let n = usize::try_from(c.uint_le(p)?)
+                            .map_err(|_| c.err("length does not fit in memory"))?;
+                        c.skip(n)?;
+                    }
+                    Width::Other => skip_value(c, col)?,
+                }
                 Slot::At(at)
             }
         };

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cursor::{Cursor, DResult};
 use crate::error::DecodeError;
-use crate::rows::{decode_rows, decode_value, walk_image, RawRows, Row, RowImage, RowOp, Slot};
+use crate::rows::{
+    decode_rows, decode_value, walk_image, widths, RawRows, Row, RowImage, RowOp, Slot, Width,
+};
 use crate::table_map::TableDescription;
 use crate::transaction::RowChange;
 use crate::value::Value;
@@ -74,7 +76,8 @@ enum Image<'a> {
         table: &'a TableDescription,
         slots: &'a [Slot],
         row: &'a mut Row,
-        probed: &'a mut u64,
+        /// Columns decoded into `row` (to reset it for the next row).
+        touched: &'a mut Vec<usize>,
     },
 }
 
@@ -99,7 +102,7 @@ impl<'a> ProbeImage<'a> {
                 table,
                 slots,
                 row,
-                probed,
+                touched,
             } => {
                 for &col in columns {
                     let Some(slot) = row.values.get_mut(col) else {
@@ -118,10 +121,10 @@ impl<'a> ProbeImage<'a> {
                             };
                             let mut c = Cursor::with_base(bytes, base.saturating_add(*at));
                             *slot = Some(decode_value(&mut c, desc)?);
-                            **probed += 1;
                         }
-                        Some(Slot::Absent) | None => {}
+                        Some(Slot::Absent) | None => continue,
                     }
+                    touched.push(col);
                 }
                 Ok(row)
             }
@@ -136,12 +139,48 @@ pub struct SkippedRows {
     pub table_index: usize,
     /// How many row changes were skipped.
     pub rows: u64,
-    /// What the probe noted about single changes, in binlog order: the number of
-    /// kept changes of the transaction before the change (its place among
-    /// [`Transaction::changes`](crate::Transaction)), and the note (the probe's own
-    /// format).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<(usize, Vec<u8>)>,
+    /// What the probe noted about single changes, in binlog order.
+    #[serde(default, skip_serializing_if = "RowNotes::is_empty")]
+    pub notes: RowNotes,
+}
+
+/// Notes a [`RowProbe`] wrote about single row changes, each with its place: the
+/// number of kept changes of the transaction before the change it is about (its
+/// place among [`Transaction::changes`](crate::Transaction)). Stored flat, so that
+/// a note costs no allocation of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowNotes {
+    /// Place and end (in `bytes`) of each note.
+    index: Vec<(usize, usize)>,
+    bytes: Vec<u8>,
+}
+
+impl RowNotes {
+    /// Whether there is no note.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Number of notes.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Appends a note about a change at place `at`.
+    pub fn push(&mut self, at: usize, note: &[u8]) {
+        self.bytes.extend_from_slice(note);
+        self.index.push((at, self.bytes.len()));
+    }
+
+    /// Each note with its place, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+        let mut start = 0;
+        self.index.iter().map(move |&(at, end)| {
+            let note = self.bytes.get(start..end).unwrap_or(&[]);
+            start = end;
+            (at, note)
+        })
+    }
 }
 
 /// Counters of what a reader decoded, to see that a filter saves work.
@@ -186,7 +225,7 @@ impl Acc {
             .or_insert_with(|| SkippedRows {
                 table_index,
                 rows: 0,
-                notes: Vec::new(),
+                notes: RowNotes::default(),
             })
     }
 
@@ -200,7 +239,7 @@ impl Acc {
     fn note(&mut self, table_index: usize, note: &[u8]) {
         if !note.is_empty() {
             let at = self.changes.len();
-            self.entry(table_index).notes.push((at, note.to_vec()));
+            self.entry(table_index).notes.push(at, note);
         }
     }
 
@@ -211,8 +250,9 @@ impl Acc {
         for s in other.skipped.into_values() {
             let mine = self.entry(s.table_index);
             mine.rows += s.rows;
-            mine.notes
-                .extend(s.notes.into_iter().map(|(at, n)| (at + shift, n)));
+            for (at, note) in s.notes.iter() {
+                mine.notes.push(at + shift, note);
+            }
         }
     }
 
@@ -225,16 +265,44 @@ impl Acc {
 /// Scratch space reused from row to row.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
+    /// The value widths of the last table walked (held, so that the pointer is
+    /// not reused by another table).
+    widths: Option<(Arc<TableDescription>, Vec<Width>)>,
     before_slots: Vec<Slot>,
     after_slots: Vec<Slot>,
     before_row: Row,
     after_row: Row,
+    before_touched: Vec<usize>,
+    after_touched: Vec<usize>,
     notes: Vec<u8>,
 }
 
-fn reset(row: &mut Row, n: usize) {
-    row.values.clear();
-    row.values.resize(n, None);
+impl Scratch {
+    fn widths(&mut self, table: &Arc<TableDescription>) -> Vec<Width> {
+        match &self.widths {
+            Some((t, w)) if Arc::ptr_eq(t, table) => w.clone(),
+            _ => {
+                let w = widths(table);
+                self.widths = Some((Arc::clone(table), w.clone()));
+                w
+            }
+        }
+    }
+}
+
+/// Makes `row` a row of `n` absent columns again, clearing only what was decoded.
+fn reset(row: &mut Row, touched: &mut Vec<usize>, n: usize) {
+    if row.values.len() == n {
+        for c in touched.drain(..) {
+            if let Some(v) = row.values.get_mut(c) {
+                *v = None;
+            }
+        }
+    } else {
+        touched.clear();
+        row.values.clear();
+        row.values.resize(n, None);
+    }
 }
 
 fn row_change(
@@ -271,7 +339,7 @@ pub(crate) fn read_rows(
             probe_rows(raw, table, table_index, probe.as_ref(), acc, scratch, stats)
         }
         RowSelection::Count if !raw.partial => {
-            let n = walk_rows(raw, table)?;
+            let n = walk_rows(raw, table, &scratch.widths(table))?;
             stats.rows_skipped += n;
             acc.skip(table_index, n);
             Ok(())
@@ -351,16 +419,16 @@ fn check_width(raw: &RawRows<'_>, table: &TableDescription) -> DResult<()> {
 }
 
 /// Counts the rows of an event by walking their images.
-fn walk_rows(raw: &RawRows<'_>, table: &TableDescription) -> DResult<u64> {
+fn walk_rows(raw: &RawRows<'_>, table: &TableDescription, widths: &[Width]) -> DResult<u64> {
     check_width(raw, table)?;
     let mut c = Cursor::with_base(raw.body, raw.body_at);
     let mut n = 0u64;
     let after_cols = raw.cols_after.unwrap_or(raw.cols);
     while !c.is_empty() {
         let start = c.pos();
-        walk_image(&mut c, table, raw.cols, raw.width, None)?;
+        walk_image(&mut c, table, widths, raw.cols, raw.width, None)?;
         if raw.op == RowOp::Update {
-            walk_image(&mut c, table, after_cols, raw.width, None)?;
+            walk_image(&mut c, table, widths, after_cols, raw.width, None)?;
         }
         if c.pos() == start {
             return Err(c.err("row image without any bytes (no columns present)"));
@@ -375,7 +443,7 @@ fn lazy<'a>(
     table: &'a TableDescription,
     slots: &'a [Slot],
     row: &'a mut Row,
-    probed: &'a mut u64,
+    touched: &'a mut Vec<usize>,
 ) -> ProbeImage<'a> {
     ProbeImage {
         inner: Image::Lazy {
@@ -384,7 +452,7 @@ fn lazy<'a>(
             table,
             slots,
             row,
-            probed,
+            touched,
         },
     }
 }
@@ -400,6 +468,7 @@ fn probe_rows(
 ) -> DResult<()> {
     check_width(raw, table)?;
     let ncols = table.columns.len();
+    let widths = scratch.widths(table);
     let image = crate::rows::image_kind(table, raw.cols, raw.width);
     let (has_before, has_after) = match raw.op {
         RowOp::Insert => (false, true),
@@ -425,6 +494,7 @@ fn probe_rows(
             walk_image(
                 &mut c,
                 table,
+                &widths,
                 raw.cols,
                 raw.width,
                 Some(&mut scratch.before_slots),
@@ -435,6 +505,7 @@ fn probe_rows(
             walk_image(
                 &mut c,
                 table,
+                &widths,
                 after_cols,
                 raw.width,
                 Some(&mut scratch.after_slots),
@@ -443,9 +514,8 @@ fn probe_rows(
         if c.pos() == before_at {
             return Err(c.err("row image without any bytes (no columns present)"));
         }
-        reset(&mut scratch.before_row, ncols);
-        reset(&mut scratch.after_row, ncols);
-        let (mut probed_before, mut probed_after) = (0u64, 0u64);
+        reset(&mut scratch.before_row, &mut scratch.before_touched, ncols);
+        reset(&mut scratch.after_row, &mut scratch.after_touched, ncols);
         let mut change = ProbeChange {
             op: raw.op,
             before: has_before.then(|| {
@@ -454,7 +524,7 @@ fn probe_rows(
                     table,
                     &scratch.before_slots,
                     &mut scratch.before_row,
-                    &mut probed_before,
+                    &mut scratch.before_touched,
                 )
             }),
             after: has_after.then(|| {
@@ -463,13 +533,13 @@ fn probe_rows(
                     table,
                     &scratch.after_slots,
                     &mut scratch.after_row,
-                    &mut probed_after,
+                    &mut scratch.after_touched,
                 )
             }),
         };
         scratch.notes.clear();
         let keep = probe.keep(&mut change, &mut scratch.notes)?;
-        probed += probed_before + probed_after;
+        probed += (scratch.before_touched.len() + scratch.after_touched.len()) as u64;
         acc.note(table_index, &scratch.notes);
         if !keep {
             skipped += 1;
@@ -555,15 +625,21 @@ pub fn apply_row_filter(
     for s in std::mem::take(&mut tx.skipped) {
         let mine = acc.entry(s.table_index);
         mine.rows += s.rows;
-        for (at, note) in s.notes {
+        let mut all: Vec<(usize, Vec<u8>)> =
+            mine.notes.iter().map(|(a, n)| (a, n.to_vec())).collect();
+        for (at, note) in s.notes.iter() {
             let at = kept_before
                 .get(at)
                 .or(kept_before.last())
                 .copied()
                 .unwrap_or(0);
-            mine.notes.push((at, note));
+            all.push((at, note.to_vec()));
         }
-        mine.notes.sort_by_key(|(at, _)| *at);
+        all.sort_by_key(|(at, _)| *at);
+        mine.notes = RowNotes::default();
+        for (at, note) in all {
+            mine.notes.push(at, &note);
+        }
     }
     let (changes, skipped) = acc.into_parts();
     tx.changes = changes;

@@ -422,15 +422,18 @@ impl Framer {
         (self.batch.arena.len(), self.batch.pieces.len())
     }
 
-    /// The batch filled so far; the next one starts empty.
-    pub(crate) fn take_batch(&mut self) -> Batch {
+    /// The batch filled so far; the next one starts empty, its rows events going to
+    /// `arena` (an empty buffer, reused to spare allocations).
+    pub(crate) fn take_batch(&mut self, mut arena: Vec<u8>) -> Batch {
         if self.rows_in_batch {
             self.rows_handed_on = true;
             self.rows_in_batch = false;
         }
+        arena.clear();
         let next = Batch {
             continues: self.rows_handed_on,
-            ..Batch::default()
+            arena,
+            pieces: Vec::new(),
         };
         std::mem::replace(&mut self.batch, next)
     }
@@ -998,6 +1001,8 @@ pub struct BinlogReader<S: EventSource = FileSource> {
     runner: Runner,
     queue: VecDeque<Out<ReadItem>>,
     consumer: Consumer,
+    /// The rows buffer of the last batch, for the next.
+    arena: Vec<u8>,
     finished: bool,
 }
 
@@ -1019,6 +1024,7 @@ impl<S: EventSource> BinlogReader<S> {
             runner: Runner::default(),
             queue: VecDeque::new(),
             consumer: Consumer::default(),
+            arena: Vec::new(),
             finished: false,
         }
     }
@@ -1093,8 +1099,10 @@ impl<S: EventSource> Iterator for BinlogReader<S> {
             // one source item at a time: items come out as soon as they are complete
             self.framer.step(&mut self.source);
             if self.framer.batch_size().1 > 0 {
-                let batch = self.framer.take_batch();
-                self.queue.extend(self.runner.run(batch, &identity));
+                let batch = self.framer.take_batch(std::mem::take(&mut self.arena));
+                let (outs, arena) = self.runner.run(batch, &identity);
+                self.queue.extend(outs);
+                self.arena = arena;
             }
         }
     }

@@ -10,7 +10,7 @@ use reconcile_binlog::{
 
 use crate::position::{Bound, GtidFilter};
 use crate::render::{
-    names_are_unique, push_json_str, push_row_json, push_value_json, row_text, timestamp_utc,
+    push_json_str, push_row_json, push_value_json, row_text, timestamp_utc, RowKeys,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -258,11 +258,10 @@ pub fn transaction_json(tx: &Transaction) -> serde_json::Value {
 /// Appends the JSON line of one transaction: the bytes `serde_json::to_writer` writes
 /// for [`transaction_json`], and a newline, without building the JSON value.
 pub fn write_jsonl(out: &mut Vec<u8>, tx: &Transaction) {
-    let unique: Vec<bool> = tx
-        .tables
-        .iter()
-        .map(|t| names_are_unique(Some(t)))
-        .collect();
+    let keys: Vec<RowKeys> = tx.tables.iter().map(|t| RowKeys::new(Some(t))).collect();
+    let no_table = RowKeys::new(None);
+    // `{"schema":...,"table":...,"op":"` of the last table written
+    let mut head: (&str, &str, Vec<u8>) = ("", "", Vec::new());
     out.extend_from_slice(b"{\"gtid\":");
     match &tx.gtid {
         Some(g) => push_json_str(out, &g.to_string()),
@@ -284,26 +283,30 @@ pub fn write_jsonl(out: &mut Vec<u8>, tx: &Transaction) {
             out.push(b',');
         }
         let table = tx.table_of(c);
-        let unique = unique
-            .get(c.table_index)
-            .copied()
-            .unwrap_or(table.is_none());
-        out.extend_from_slice(b"{\"schema\":");
-        push_json_str(out, &c.schema);
-        out.extend_from_slice(b",\"table\":");
-        push_json_str(out, &c.table);
-        out.extend_from_slice(b",\"op\":\"");
+        let keys = match table {
+            Some(_) => keys.get(c.table_index).unwrap_or(&no_table),
+            None => &no_table,
+        };
+        if head.2.is_empty() || head.0 != c.schema || head.1 != c.table {
+            let mut text = b"{\"schema\":".to_vec();
+            push_json_str(&mut text, &c.schema);
+            text.extend_from_slice(b",\"table\":");
+            push_json_str(&mut text, &c.table);
+            text.extend_from_slice(b",\"op\":\"");
+            head = (&c.schema, &c.table, text);
+        }
+        out.extend_from_slice(&head.2);
         out.extend_from_slice(op_name(c.op).as_bytes());
         out.extend_from_slice(b"\",\"image\":\"");
         out.extend_from_slice(image_name(c.image).as_bytes());
         out.extend_from_slice(b"\",\"before\":");
         match &c.before {
-            Some(r) => push_row_json(out, table, r, unique),
+            Some(r) => push_row_json(out, table, r, keys),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"after\":");
         match &c.after {
-            Some(r) => push_row_json(out, table, r, unique),
+            Some(r) => push_row_json(out, table, r, keys),
             None => out.extend_from_slice(b"null"),
         }
         out.push(b'}');

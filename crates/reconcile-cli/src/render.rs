@@ -140,16 +140,49 @@ fn push_fraction(out: &mut Vec<u8>, micros: u32, fsp: u8) {
     out.extend(digits.iter().take(usize::from(fsp.min(6))));
 }
 
+/// Whether JSON must escape some byte: a control character, `"` or `\\` (eight
+/// bytes at a time: a byte is below 0x20 or equal to a constant exactly when the
+/// borrow trick sets its high bit).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(n * ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+        let quote = x ^ (u64::from(b'"') * ONES);
+        let backslash = x ^ (u64::from(b'\\') * ONES);
+        if below(x, 0x20) | below(quote, 1) | below(backslash, 1) != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
 /// Appends a JSON string. serde_json escapes it, so the text is the one
 /// [`value_json`] and `serde_json::to_writer` produce.
 pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !needs_escape(s.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     } else {
         let _ = serde_json::to_writer(&mut *out, s);
     }
+}
+
+/// Appends `{"hex":"..."}`.
+fn push_hex_json(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"{\"hex\":\"");
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
+    }
+    out.extend_from_slice(b"\"}");
 }
 
 /// Appends what `serde_json::to_writer(value_json(value))` writes, without building
@@ -166,22 +199,16 @@ pub fn push_value_json(out: &mut Vec<u8>, value: &Value) {
         Value::UInt(u) => push_padded(out, *u, 1),
         Value::Year(y) => push_padded(out, u64::from(*y), 1),
         Value::Decimal(d) => push_json_str(out, d),
-        Value::String { bytes, .. }
-        | Value::Enum {
+        Value::String { bytes, .. } => match bytes.as_utf8() {
+            Some(text) => push_json_str(out, text),
+            None => push_hex_json(out, &bytes.0),
+        },
+        Value::Enum {
             label: Some(bytes), ..
         } if bytes.as_utf8().is_some() => push_json_str(out, bytes.as_utf8().unwrap_or("")),
         Value::Json(text) => push_json_str(out, text),
-        Value::Binary(bytes)
-        | Value::Geometry(bytes)
-        | Value::Vector(bytes)
-        | Value::String { bytes, .. } => {
-            out.extend_from_slice(b"{\"hex\":\"");
-            for b in &bytes.0 {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 15)]);
-            }
-            out.extend_from_slice(b"\"}");
+        Value::Binary(bytes) | Value::Geometry(bytes) | Value::Vector(bytes) => {
+            push_hex_json(out, &bytes.0)
         }
         Value::Date { year, month, day } => {
             out.push(b'"');
@@ -343,24 +370,50 @@ pub fn row_json(table: Option<&TableDescription>, row: &Row) -> Json {
     Json::Object(map)
 }
 
-/// Whether the table's column names (as [`column_name`] gives them) are all
-/// different, so that a row's JSON object can be written column by column.
-pub fn names_are_unique(table: Option<&TableDescription>) -> bool {
-    let Some(t) = table else { return true };
-    let mut names: Vec<String> = (0..t.columns.len())
-        .map(|i| column_name(table, i))
-        .collect();
-    names.sort_unstable();
-    names.windows(2).all(|w| w.first() != w.last())
+/// The JSON object keys of a table's columns (`"name":`, escaped), when the names
+/// (as [`column_name`] gives them) are all different, so that a row's object can be
+/// written column by column.
+#[derive(Debug)]
+pub struct RowKeys(Option<Vec<Vec<u8>>>);
+
+impl RowKeys {
+    pub fn new(table: Option<&TableDescription>) -> RowKeys {
+        let Some(t) = table else {
+            return RowKeys(None);
+        };
+        let names: Vec<String> = (0..t.columns.len())
+            .map(|i| column_name(table, i))
+            .collect();
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w.first() == w.last()) {
+            return RowKeys(None);
+        }
+        let keys = names
+            .iter()
+            .map(|n| {
+                let mut key = Vec::with_capacity(n.len() + 3);
+                push_json_str(&mut key, n);
+                key.push(b':');
+                key
+            })
+            .collect();
+        RowKeys(Some(keys))
+    }
 }
 
-/// Appends what `serde_json::to_writer(row_json(table, row))` writes; `unique` is
-/// [`names_are_unique`] of the table.
-pub fn push_row_json(out: &mut Vec<u8>, table: Option<&TableDescription>, row: &Row, unique: bool) {
-    if !unique {
+/// Appends what `serde_json::to_writer(row_json(table, row))` writes; `keys` are the
+/// table's [`RowKeys`].
+pub fn push_row_json(
+    out: &mut Vec<u8>,
+    table: Option<&TableDescription>,
+    row: &Row,
+    keys: &RowKeys,
+) {
+    let Some(keys) = &keys.0 else {
         let _ = serde_json::to_writer(&mut *out, &row_json(table, row));
         return;
-    }
+    };
     out.push(b'{');
     let mut first = true;
     for (i, value) in row.values.iter().enumerate() {
@@ -369,14 +422,13 @@ pub fn push_row_json(out: &mut Vec<u8>, table: Option<&TableDescription>, row: &
             out.push(b',');
         }
         first = false;
-        match table
-            .and_then(|t| t.columns.get(i))
-            .and_then(|c| c.name.as_deref())
-        {
-            Some(name) => push_json_str(out, name),
-            None => push_json_str(out, &format!("@{}", i + 1)),
+        match keys.get(i) {
+            Some(key) => out.extend_from_slice(key),
+            None => {
+                push_json_str(out, &column_name(table, i));
+                out.push(b':');
+            }
         }
-        out.push(b':');
         push_value_json(out, value);
     }
     out.push(b'}');
@@ -558,6 +610,23 @@ mod tests {
             String::from_utf8(s).unwrap(),
             serde_json::to_string("\u{0}\u{8}\u{c}\r\u{1b}\"\\é").unwrap()
         );
+    }
+
+    #[test]
+    fn escapes_are_found_wherever_they_are() {
+        for len in 0..40 {
+            for at in 0..len {
+                for bad in [0u8, 0x1f, b'"', b'\\', b'\n'] {
+                    let mut text = vec![b'a'; len];
+                    text[at] = bad;
+                    assert!(needs_escape(&text), "{len} {at} {bad}");
+                }
+            }
+            let plain: Vec<u8> = (0..len)
+                .map(|i| [b'a', 0x20, 0x7f, 0xc3, 0xff, b'!'][i % 6])
+                .collect();
+            assert!(!needs_escape(&plain), "{plain:?}");
+        }
     }
 
     #[test]

@@ -265,13 +265,23 @@ pub(crate) fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(Stri
 
 /// The bytes of a row's identity ([`key_of`]), `None` when a key column is absent.
 pub(crate) fn key_bytes(info: &TableInfo, row: &Row) -> Option<KeyBytes> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(32);
+    key_bytes_into(info, row, &mut out).then_some(out)
+}
+
+/// [`key_bytes`] into a buffer (cleared first); `false` when a key column is absent.
+pub(crate) fn key_bytes_into(info: &TableInfo, row: &Row, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    key_encoding(info, row, out).is_some()
+}
+
+fn key_encoding(info: &TableInfo, row: &Row, out: &mut Vec<u8>) -> Option<()> {
     match &info.identity {
         // A key compares under its collation ...
         Some(cols) => {
             for &c in cols {
                 let value = row.values.get(c)?.as_ref()?;
-                encode_weighed(info.collations.get(c).copied().flatten(), value, &mut out);
+                encode_weighed(info.collations.get(c).copied().flatten(), value, out);
             }
         }
         // ... a whole-row identity (no key) is matched record by record, exactly, as
@@ -279,12 +289,12 @@ pub(crate) fn key_bytes(info: &TableInfo, row: &Row) -> Option<KeyBytes> {
         None => {
             for (i, value) in row.values.iter().enumerate() {
                 if !info.generated.get(i).copied().unwrap_or(false) {
-                    encode_value(value.as_ref()?, &mut out);
+                    encode_value(value.as_ref()?, out);
                 }
             }
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// Appends the encoding of a value as its collation compares it: character data
@@ -583,7 +593,7 @@ impl WestPass<'_> {
             }
         }
         // Row changes the reader skipped (see `row_filter`) cannot touch East's keys.
-        let mut notes: Vec<(usize, usize, &[u8])> = Vec::new();
+        let mut notes: Vec<(usize, NameId, &[u8])> = Vec::new();
         for skipped in &tx.skipped {
             let Some(desc) = tx.tables.get(skipped.table_index) else {
                 continue;
@@ -594,8 +604,9 @@ impl WestPass<'_> {
                 .per_table
                 .entry(format!("{}.{}", desc.schema, desc.table))
                 .or_insert(0) += skipped.rows;
-            for (at, note) in &skipped.notes {
-                notes.push((*at, skipped.table_index, note));
+            if !skipped.notes.is_empty() {
+                let name = s.name_id(&desc.schema, &desc.table);
+                notes.extend(skipped.notes.iter().map(|(at, note)| (at, name, note)));
             }
         }
         notes.sort_by_key(|(at, _, _)| *at);
@@ -605,8 +616,8 @@ impl WestPass<'_> {
         }
         let infos: Vec<usize> = tx.tables.iter().map(|d| s.table_info(d)).collect();
         for (n, change) in tx.changes.iter().enumerate() {
-            while let Some((_, table, key)) = notes.next_if(|(at, _, _)| *at <= n) {
-                s.skipped_change(tx, table, key);
+            while let Some((_, name, key)) = notes.next_if(|(at, _, _)| *at <= n) {
+                s.skipped_change(name, key);
             }
             s.west_counts.row_changes += 1;
             *s.west_counts
@@ -711,8 +722,8 @@ impl WestPass<'_> {
                 s.west_counts.untouched_row_changes += 1;
             }
         }
-        for (_, table, key) in notes {
-            s.skipped_change(tx, table, key);
+        for (_, name, key) in notes {
+            s.skipped_change(name, key);
         }
     }
 
@@ -731,14 +742,14 @@ impl WestPass<'_> {
 }
 
 impl State<'_> {
-    /// A West change the reader skipped, of a row `key` of table `table` (an index
-    /// into the transaction's tables): it changed the row into one that repeats no
-    /// East insert (or deleted it).
-    fn skipped_change(&mut self, tx: &Transaction, table: usize, key: &[u8]) {
-        let Some(desc) = tx.tables.get(table) else {
+    /// A West change the reader skipped, of the row `key` of table `name`: it
+    /// changed the row into one that repeats no East insert (or deleted it).
+    fn skipped_change(&mut self, name: NameId, key: &[u8]) {
+        // a note matters only for a row that repeated an East insert (which an
+        // earlier change of the same transaction may have inserted)
+        if self.retry_west.is_empty() {
             return;
-        };
-        let name = self.name_id(&desc.schema, &desc.table);
+        }
         if let Some(sigs) = self.retry_west.get_mut(&(name, key.to_vec())) {
             for alive in sigs.values_mut() {
                 *alive = false;

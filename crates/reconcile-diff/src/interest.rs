@@ -29,13 +29,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use reconcile_binlog::{
-    DecodeError, ProbeChange, ProbeImage, RowFilter, RowProbe, RowSelection, TableDescription,
+    ColumnType, DecodeError, ProbeChange, ProbeImage, RowFilter, RowProbe, RowSelection,
+    TableDescription,
 };
 use reconcile_schema::Schema;
 
 use crate::compare::split_encoded;
 use crate::engine::{
-    encode_weighed, key_bytes, parent_key, retry_columns, signature, tuple, KeyBytes, ParentKey,
+    encode_weighed, key_bytes_into, parent_key, retry_columns, signature, tuple, KeyBytes,
+    ParentKey,
 };
 use crate::table::TableInfo;
 
@@ -184,10 +186,19 @@ impl RowFilter for WestFilter {
         } else {
             Vec::new()
         };
-        // the signature's most selective places first
+        // Check the signature place by place, cheapest to decode first and, among
+        // equally cheap ones, those where East's rows differ most (a column East's
+        // inserts all share is likely one most rows share).
         let mut retry_order: Vec<usize> = (0..retry_columns.len()).collect();
         if let Some(r) = &watch.retry {
-            retry_order.sort_by_key(|&j| r.places.get(j).map_or(0, HashSet::len));
+            retry_order.sort_by_key(|&j| {
+                let cost = retry_columns
+                    .get(j)
+                    .and_then(|&c| desc.columns.get(c))
+                    .map_or(9, |c| decode_cost(&c.column_type, c.collation));
+                let seen = r.places.get(j).map_or(0, HashSet::len);
+                (cost, std::cmp::Reverse(seen))
+            });
         }
         RowSelection::Probe(Arc::new(TableProbe {
             info,
@@ -197,6 +208,32 @@ impl RowFilter for WestFilter {
             retry_columns,
             retry_order,
         }))
+    }
+}
+
+/// A rough cost of decoding and encoding a value of this column, to order checks.
+fn decode_cost(t: &ColumnType, collation: Option<u32>) -> u8 {
+    match t {
+        ColumnType::Tiny
+        | ColumnType::Short
+        | ColumnType::Int24
+        | ColumnType::Long
+        | ColumnType::LongLong
+        | ColumnType::Year
+        | ColumnType::Float
+        | ColumnType::Double => 1,
+        ColumnType::Decimal { .. } => 2,
+        // binary strings compare by bytes, text by a collation weight
+        ColumnType::Varchar { .. } | ColumnType::VarString { .. } | ColumnType::Char { .. }
+            if collation == Some(63) =>
+        {
+            2
+        }
+        ColumnType::Varchar { .. } | ColumnType::VarString { .. } | ColumnType::Char { .. } => 4,
+        ColumnType::Blob { .. } => 5,
+        ColumnType::Json { .. } | ColumnType::Geometry { .. } | ColumnType::Vector { .. } => 8,
+        // temporal, enum, set, bit: small, but encoded through their JSON form
+        _ => 3,
     }
 }
 
@@ -212,12 +249,29 @@ struct TableProbe {
     retry_order: Vec<usize>,
 }
 
+/// Buffers a probe reuses from row to row, one set per thread.
+#[derive(Debug, Default)]
+struct Buffers {
+    before: Vec<u8>,
+    after: Vec<u8>,
+    value: Vec<u8>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::default();
+}
+
 impl TableProbe {
-    fn key(&self, image: Option<&mut ProbeImage<'_>>) -> Result<Option<KeyBytes>, DecodeError> {
+    /// The key of an image into `out`; `false` without one.
+    fn key(
+        &self,
+        image: Option<&mut ProbeImage<'_>>,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, DecodeError> {
         let (Some(image), Some(cols)) = (image, &self.info.identity) else {
-            return Ok(None);
+            return Ok(false);
         };
-        Ok(key_bytes(&self.info, image.load(cols)?))
+        Ok(key_bytes_into(&self.info, image.load(cols)?, out))
     }
 
     fn takes_unique(&self, image: &mut ProbeImage<'_>) -> Result<bool, DecodeError> {
@@ -255,7 +309,11 @@ impl TableProbe {
     }
 
     /// Whether the row has the retry signature of an East insert.
-    fn repeats_east(&self, image: &mut ProbeImage<'_>) -> Result<bool, DecodeError> {
+    fn repeats_east(
+        &self,
+        image: &mut ProbeImage<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, DecodeError> {
         let Some(retry) = &self.watch.retry else {
             return Ok(false);
         };
@@ -263,7 +321,6 @@ impl TableProbe {
             return Ok(false);
         }
         // one place at a time, so that most rows are told apart by one value
-        let mut buf = Vec::new();
         for &j in &self.retry_order {
             let (Some(&c), Some(seen)) = (self.retry_columns.get(j), retry.places.get(j)) else {
                 return Ok(false);
@@ -273,8 +330,8 @@ impl TableProbe {
                 return Ok(false);
             };
             buf.clear();
-            encode_weighed(self.info.collations.get(c).copied().flatten(), v, &mut buf);
-            if !seen.contains(&buf) {
+            encode_weighed(self.info.collations.get(c).copied().flatten(), v, buf);
+            if !seen.contains(buf.as_slice()) {
                 return Ok(false);
             }
         }
@@ -288,25 +345,46 @@ impl TableProbe {
 
 impl RowProbe for TableProbe {
     fn keep(&self, change: &mut ProbeChange<'_>, notes: &mut Vec<u8>) -> Result<bool, DecodeError> {
-        let kb = self.key(change.before.as_mut())?;
-        let ka = self.key(change.after.as_mut())?;
+        BUFFERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buffers) => self.judge(change, notes, &mut buffers),
+            Err(_) => self.judge(change, notes, &mut Buffers::default()),
+        })
+    }
+}
+
+impl TableProbe {
+    fn judge(
+        &self,
+        change: &mut ProbeChange<'_>,
+        notes: &mut Vec<u8>,
+        buffers: &mut Buffers,
+    ) -> Result<bool, DecodeError> {
+        let Buffers {
+            before: kb_buf,
+            after: ka_buf,
+            value,
+        } = buffers;
+        let kb = self
+            .key(change.before.as_mut(), kb_buf)?
+            .then_some(&*kb_buf);
+        let ka = self.key(change.after.as_mut(), ka_buf)?.then_some(&*ka_buf);
         // A West delete or key change of a parent cascades to East rows' West copies.
-        if kb.as_ref().is_some_and(|k| self.watch.cascade.contains(k)) {
+        if kb.is_some_and(|k| self.watch.cascade.contains(k)) {
             return Ok(true);
         }
         // The parts the engine folds: an update that changes the key is a delete of
         // the old key and an insert of the new one. The key of a part is that of its
         // before image when it has one.
         let (has_before, has_after) = (change.before.is_some(), change.after.is_some());
-        let split = matches!((&kb, &ka), (Some(b), Some(a)) if b != a);
+        let split = matches!((kb, ka), (Some(b), Some(a)) if b != a);
         let parts = if split {
-            [(true, false, kb.as_ref()), (false, true, ka.as_ref())]
+            [(true, false, kb), (false, true, ka)]
         } else if has_before {
-            [(true, has_after, kb.as_ref()), (false, false, None)]
+            [(true, has_after, kb), (false, false, None)]
         } else {
-            [(false, true, ka.as_ref()), (false, false, None)]
+            [(false, true, ka), (false, false, None)]
         };
-        let mut noted: Option<&KeyBytes> = None;
+        let mut noted: Option<&Vec<u8>> = None;
         for (before, after, key) in parts {
             let Some(key) = key else { continue };
             if self.watch.keys.contains(key) {
@@ -323,7 +401,7 @@ impl RowProbe for TableProbe {
                 if let Some(image) = change.after.as_mut() {
                     if self.takes_unique(image)?
                         || self.references_deleted_parent(image)?
-                        || self.repeats_east(image)?
+                        || self.repeats_east(image, value)?
                     {
                         return Ok(true);
                     }

@@ -83,8 +83,8 @@ fn probed_values_are_the_decoded_values() {
                 let got: String = p
                     .skipped
                     .iter()
-                    .flat_map(|s| &s.notes)
-                    .map(|(_, n)| String::from_utf8(n.clone()).unwrap())
+                    .flat_map(|s| s.notes.iter())
+                    .map(|(_, n)| String::from_utf8(n.to_vec()).unwrap())
                     .collect();
                 assert_eq!(got, expected, "{scenario}/{side} {:?}", f.gtid);
                 rows += f.changes.len();
