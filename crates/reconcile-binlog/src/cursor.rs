@@ -177,7 +177,18 @@ pub(crate) fn bit_is_set(bitmap: &[u8], i: usize) -> bool {
 }
 
 pub(crate) fn bits_set(bitmap: &[u8], n: usize) -> usize {
-    (0..n).filter(|&i| bit_is_set(bitmap, i)).count()
+    let full = n / 8;
+    let whole: usize = bitmap
+        .iter()
+        .take(full)
+        .map(|b| b.count_ones() as usize)
+        .sum();
+    let rest = n % 8;
+    let last = match bitmap.get(full) {
+        Some(b) if rest > 0 => (b & ((1u8 << rest) - 1)).count_ones() as usize,
+        _ => 0,
+    };
+    whole + last
 }
 
 #[cfg(test)]
@@ -193,6 +204,15 @@ mod tests {
         assert_eq!(c.packed().unwrap(), 0x030201);
         assert_eq!(c.packed().unwrap(), 1);
         assert!(c.packed().is_err());
+    }
+
+    #[test]
+    fn bit_counts() {
+        let map = [0b1011_0101u8, 0xff, 0b0000_0111];
+        for n in 0..=30 {
+            let slow = (0..n).filter(|&i| bit_is_set(&map, i)).count();
+            assert_eq!(bits_set(&map, n), slow, "{n}");
+        }
     }
 
     #[test]

@@ -103,6 +103,10 @@ pub enum Error {
         /// Event type code found.
         event_type: u8,
     },
+    /// A decoding thread of a [`ParallelReader`](crate::ParallelReader) went away
+    /// without an answer (it never does unless the process is being torn down).
+    #[error("a row decoding thread stopped without reporting its work")]
+    WorkerLost,
     /// A directory or index file could not be turned into a list of binlogs.
     #[error("{path}: {reason}")]
     Listing {

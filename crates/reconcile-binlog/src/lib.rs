@@ -53,7 +53,9 @@ pub mod error;
 pub mod event;
 pub mod gtid;
 pub mod json;
+mod pipeline;
 pub mod rows;
+pub mod select;
 pub mod source;
 pub mod table_map;
 pub mod transaction;
@@ -66,7 +68,12 @@ pub use event::{
 };
 pub use gtid::{Gtid, GtidSet, GtidSetEntry, ParseGtidError, Uuid};
 pub use json::{JsonDiff, JsonDiffOp};
+pub use pipeline::ParallelReader;
 pub use rows::{Row, RowImage, RowOp};
+pub use select::{
+    apply_row_filter, ProbeChange, ProbeImage, ReadStats, RowFilter, RowNotes, RowProbe,
+    RowSelection, SkippedRows,
+};
 pub use source::{EventSource, FileSource, SourceItem, BINLOG_MAGIC};
 pub use table_map::{ColumnDescription, ColumnType, TableDescription};
 pub use transaction::{

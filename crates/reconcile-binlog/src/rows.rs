@@ -37,7 +37,7 @@ pub enum RowImage {
 /// One row image. `values[i]` is `None` when column `i` is not in the image
 /// (absent from the columns-present bitmap) and `Some(Value::Null)` for SQL
 /// NULL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// One slot per table column.
     pub values: Vec<Option<Value>>,
@@ -129,7 +129,7 @@ pub(crate) struct DecodedRow {
     pub image: RowImage,
 }
 
-fn image_kind(table: &TableDescription, present: &[u8], width: usize) -> RowImage {
+pub(crate) fn image_kind(table: &TableDescription, present: &[u8], width: usize) -> RowImage {
     let mut missing_blob_only = true;
     let mut any_missing = false;
     for (i, col) in table.columns.iter().enumerate() {
@@ -221,6 +221,16 @@ pub(crate) fn decode_rows(
         }
     }
     Ok(out)
+}
+
+/// Decodes one row image that is not part of a partial JSON update.
+pub(crate) fn decode_plain_image(
+    c: &mut Cursor<'_>,
+    table: &TableDescription,
+    present: &[u8],
+    width: usize,
+) -> DResult<Row> {
+    decode_image(c, table, present, width, None, false).map(|(row, _)| row)
 }
 
 struct PartialCtx<'a> {
@@ -362,6 +372,166 @@ fn decode_time2(c: &mut Cursor<'_>, fsp: u8) -> DResult<Value> {
         _ => c.uint_be(6)? as i64 - 0x8000_0000_0000,
     };
     Ok(time_from_packed(packed, fsp))
+}
+
+/// Advances past one non-NULL value of column `col` without decoding it: the
+/// length arithmetic of [`decode_value`], no allocation. Errors where the value's
+/// bytes are not there (or the type cannot be decoded at all).
+pub(crate) fn skip_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResult<()> {
+    let frac = |fsp: u8| usize::from(fsp).div_ceil(2);
+    let n = match &col.column_type {
+        ColumnType::Tiny | ColumnType::Year => 1,
+        ColumnType::Short => 2,
+        ColumnType::Int24 | ColumnType::Date | ColumnType::NewDate | ColumnType::Time => 3,
+        ColumnType::Long | ColumnType::Float | ColumnType::Timestamp => 4,
+        ColumnType::LongLong | ColumnType::Double | ColumnType::DateTime => 8,
+        ColumnType::Decimal { precision, scale } => {
+            crate::decimal::decimal_size(*precision, *scale)
+                .ok_or_else(|| c.err(format!("invalid DECIMAL({precision},{scale})")))?
+        }
+        ColumnType::Time2 { fsp } => 3 + frac(*fsp),
+        ColumnType::DateTime2 { fsp } => 5 + frac(*fsp),
+        ColumnType::Timestamp2 { fsp } => 4 + frac(*fsp),
+        ColumnType::Varchar { max_len }
+        | ColumnType::VarString { max_len }
+        | ColumnType::Char { max_len } => {
+            if *max_len < 256 {
+                usize::from(c.u8()?)
+            } else {
+                usize::from(c.u16()?)
+            }
+        }
+        ColumnType::Enum { pack_len, .. } | ColumnType::Set { pack_len, .. } => {
+            if *pack_len > 8 {
+                return Err(c.err(format!("integer width {pack_len} > 8")));
+            }
+            usize::from(*pack_len)
+        }
+        ColumnType::Bit { bits } => usize::from(*bits).div_ceil(8),
+        ColumnType::Blob { len_bytes }
+        | ColumnType::Json { len_bytes }
+        | ColumnType::Geometry { len_bytes, .. }
+        | ColumnType::Vector { len_bytes, .. } => {
+            usize::try_from(c.uint_le(usize::from(*len_bytes))?)
+                .map_err(|_| c.err("length does not fit in memory"))?
+        }
+        ColumnType::Null => 0,
+        ColumnType::OldDecimal => {
+            return Err(c.err("pre-5.0 DECIMAL columns cannot be decoded from row events"))
+        }
+        ColumnType::Unsupported { type_code, .. } => {
+            return Err(c.err(format!("unsupported column type {type_code}")))
+        }
+    };
+    c.skip(n)
+}
+
+/// How to step over one column's value: a fixed size, a length prefix of 1 to 4
+/// bytes, or [`skip_value`] (which also reports what cannot be decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Width {
+    Fixed(usize),
+    Prefixed(usize),
+    Other,
+}
+
+/// [`Width`] of every column of a table, in the terms of [`skip_value`].
+pub(crate) fn widths(table: &TableDescription) -> Vec<Width> {
+    let frac = |fsp: u8| usize::from(fsp).div_ceil(2);
+    table
+        .columns
+        .iter()
+        .map(|col| match &col.column_type {
+            ColumnType::Tiny | ColumnType::Year => Width::Fixed(1),
+            ColumnType::Short => Width::Fixed(2),
+            ColumnType::Int24 | ColumnType::Date | ColumnType::NewDate | ColumnType::Time => {
+                Width::Fixed(3)
+            }
+            ColumnType::Long | ColumnType::Float | ColumnType::Timestamp => Width::Fixed(4),
+            ColumnType::LongLong | ColumnType::Double | ColumnType::DateTime => Width::Fixed(8),
+            ColumnType::Decimal { precision, scale } => {
+                crate::decimal::decimal_size(*precision, *scale).map_or(Width::Other, Width::Fixed)
+            }
+            ColumnType::Time2 { fsp } => Width::Fixed(3 + frac(*fsp)),
+            ColumnType::DateTime2 { fsp } => Width::Fixed(5 + frac(*fsp)),
+            ColumnType::Timestamp2 { fsp } => Width::Fixed(4 + frac(*fsp)),
+            ColumnType::Varchar { max_len }
+            | ColumnType::VarString { max_len }
+            | ColumnType::Char { max_len } => Width::Prefixed(if *max_len < 256 { 1 } else { 2 }),
+            ColumnType::Enum { pack_len, .. } | ColumnType::Set { pack_len, .. }
+                if *pack_len <= 8 =>
+            {
+                Width::Fixed(usize::from(*pack_len))
+            }
+            ColumnType::Bit { bits } => Width::Fixed(usize::from(*bits).div_ceil(8)),
+            ColumnType::Blob { len_bytes }
+            | ColumnType::Json { len_bytes }
+            | ColumnType::Geometry { len_bytes, .. }
+            | ColumnType::Vector { len_bytes, .. }
+                if (1..=4).contains(len_bytes) =>
+            {
+                Width::Prefixed(usize::from(*len_bytes))
+            }
+            ColumnType::Null => Width::Fixed(0),
+            _ => Width::Other,
+        })
+        .collect()
+}
+
+/// Where one column of a walked row image is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// Not in the image.
+    Absent,
+    /// SQL NULL.
+    Null,
+    /// A value starting at this position of the rows body.
+    At(usize),
+}
+
+/// Walks one (non-partial) row image: the same layout [`decode_image`] reads, with
+/// lengths only. Fills `slots` with one entry per table column when given.
+pub(crate) fn walk_image(
+    c: &mut Cursor<'_>,
+    table: &TableDescription,
+    widths: &[Width],
+    present: &[u8],
+    width: usize,
+    mut slots: Option<&mut Vec<Slot>>,
+) -> DResult<()> {
+    let n_present = bits_set(present, width);
+    let nulls = c.take(n_present.div_ceil(8))?;
+    if let Some(s) = slots.as_deref_mut() {
+        s.clear();
+    }
+    let mut k = 0usize;
+    for (i, (col, w)) in table.columns.iter().zip(widths).enumerate() {
+        let slot = if i >= width || !bit_is_set(present, i) {
+            Slot::Absent
+        } else {
+            let is_null = bit_is_set(nulls, k);
+            k += 1;
+            if is_null {
+                Slot::Null
+            } else {
+                let at = c.pos();
+                match *w {
+                    Width::Fixed(n) => c.skip(n)?,
+                    Width::Prefixed(p) => {
+                        let n = usize::try_from(c.uint_le(p)?)
+                            .map_err(|_| c.err("length does not fit in memory"))?;
+                        c.skip(n)?;
+                    }
+                    Width::Other => skip_value(c, col)?,
+                }
+                Slot::At(at)
+            }
+        };
+        if let Some(s) = slots.as_deref_mut() {
+            s.push(slot);
+        }
+    }
+    Ok(())
 }
 
 /// Decodes one non-NULL value of column `col`.

@@ -13,7 +13,9 @@ use crate::event::{
     LOG_EVENT_IGNORABLE_F,
 };
 use crate::gtid::{mariadb_flags, Gtid, GtidSet};
-use crate::rows::{decode_rows, Row, RowImage, RowOp, STMT_END_F};
+use crate::pipeline::{Consumer, Out, Runner};
+use crate::rows::{Row, RowImage, RowOp, STMT_END_F};
+use crate::select::{ReadStats, RowFilter, RowSelection, SkippedRows};
 use crate::source::{EventSource, FileSource, SourceItem};
 use crate::table_map::{decode_table_map, TableDescription};
 
@@ -95,6 +97,10 @@ pub struct Transaction {
     pub changes: Vec<RowChange>,
     /// Statements (DDL, statement-format DML, originating SQL).
     pub statements: Vec<Statement>,
+    /// Row changes a [`RowFilter`](crate::RowFilter) left undecoded, counted per
+    /// table (empty without a row filter).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedRows>,
 }
 
 impl Transaction {
@@ -151,6 +157,9 @@ pub struct ReaderOptions {
     /// Upper bound for decompressed TRANSACTION_PAYLOAD / MariaDB compressed
     /// events (default 1 GiB).
     pub max_inflated_size: usize,
+    /// How the rows of the tables the table filter accepts are read (all decoded
+    /// when `None`).
+    pub row_filter: Option<Arc<dyn RowFilter>>,
 }
 
 impl Default for ReaderOptions {
@@ -159,6 +168,7 @@ impl Default for ReaderOptions {
             verify_checksums: ChecksumPolicy::Error,
             table_filter: None,
             max_inflated_size: 1 << 30,
+            row_filter: None,
         }
     }
 }
@@ -169,6 +179,7 @@ impl std::fmt::Debug for ReaderOptions {
             .field("verify_checksums", &self.verify_checksums)
             .field("table_filter", &self.table_filter.is_some())
             .field("max_inflated_size", &self.max_inflated_size)
+            .field("row_filter", &self.row_filter)
             .finish()
     }
 }
@@ -180,6 +191,12 @@ impl ReaderOptions {
         f: impl Fn(&str, &str) -> bool + Send + Sync + 'static,
     ) -> Self {
         self.table_filter = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets a row filter.
+    pub fn with_row_filter(mut self, f: Arc<dyn RowFilter>) -> Self {
+        self.row_filter = Some(f);
         self
     }
 }
@@ -204,8 +221,11 @@ struct Builder {
     /// Started by a rows event without BEGIN; ends at STMT_END_F.
     implicit: bool,
     tables: Vec<Arc<TableDescription>>,
-    changes: Vec<RowChange>,
     statements: Vec<Statement>,
+    /// A rows event of a wanted table was handed on for decoding.
+    rows_events: bool,
+    /// One of them has row images (so it yields rows, or fails to decode).
+    has_rows: bool,
 }
 
 impl Builder {
@@ -219,13 +239,14 @@ impl Builder {
             began: false,
             implicit: false,
             tables: Vec::new(),
-            changes: Vec::new(),
             statements: Vec::new(),
+            rows_events: false,
+            has_rows: false,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.changes.is_empty() && self.statements.is_empty()
+        !self.has_rows && self.statements.is_empty()
     }
 
     fn table_index(&mut self, t: &Arc<TableDescription>) -> usize {
@@ -241,18 +262,101 @@ struct CachedTable {
     raw: Vec<u8>,
     desc: Arc<TableDescription>,
     wanted: bool,
+    selection: RowSelection,
 }
 
-/// Assembly state, independent of where the events come from.
-struct Assembler {
+/// One rows event of the open transaction, waiting to be decoded.
+#[derive(Debug)]
+pub(crate) struct RowsWork {
+    pub file: Arc<str>,
+    pub offset: u64,
+    pub event_type: u8,
+    /// The event (header and body, no checksum, inflated) in the batch's arena.
+    pub range: std::ops::Range<usize>,
+    pub fde: Arc<FormatDescription>,
+    pub table: Arc<TableDescription>,
+    pub table_index: usize,
+    pub selection: RowSelection,
+}
+
+/// What a dropped transaction's diagnostic needs.
+#[derive(Debug)]
+pub(crate) struct DropInfo {
+    pub file: Arc<str>,
+    pub offset: u64,
+    pub why: &'static str,
+    pub start: u64,
+    pub gtid: Option<Gtid>,
+    pub statements: usize,
+}
+
+impl DropInfo {
+    /// The diagnostic, when the transaction had rows or statements.
+    pub fn diagnostic(&self, changes: usize, skipped: u64) -> Option<Diagnostic> {
+        if changes == 0 && skipped == 0 && self.statements == 0 {
+            return None;
+        }
+        let message = format!(
+            "transaction starting at offset {} ({}) has no commit {}; its {} row changes and {} statements are dropped",
+            self.start,
+            self.gtid.as_ref().map(|g| g.to_string()).unwrap_or_else(|| "no GTID".into()),
+            self.why,
+            changes,
+            self.statements
+        );
+        tracing::debug!(file = %self.file, offset = self.offset, %message, "binlog diagnostic");
+        Some(Diagnostic {
+            file: self.file.to_string(),
+            offset: self.offset,
+            kind: DiagnosticKind::UnterminatedTransaction,
+            message,
+        })
+    }
+}
+
+/// The reader's output before row images are decoded, in binlog order.
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// A diagnostic, ready as it is.
+    Item(ReadItem),
+    /// Rows of the open transaction.
+    Rows(RowsWork),
+    /// The open transaction committed: this is it without its row changes.
+    Commit(Transaction),
+    /// The open transaction was dropped.
+    Drop(DropInfo),
+    /// Reading stops here.
+    Error(Error),
+}
+
+/// Pieces handed on together (to a worker thread, or decoded in place), with the
+/// bytes of their rows events.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub arena: Vec<u8>,
+    /// Each piece, and whether it is the last of the source event that produced it
+    /// (an error in a later piece of the same event discards the earlier ones).
+    pub pieces: Vec<(Piece, bool)>,
+    /// Rows of the transaction open at the start were handed on in earlier batches.
+    pub continues: bool,
+}
+
+/// Turns events into pieces: everything the reader does except decoding row
+/// images, in binlog order.
+pub(crate) struct Framer {
     opts: ReaderOptions,
-    file: String,
-    fde: Option<FormatDescription>,
+    file: Arc<str>,
+    fde: Option<Arc<FormatDescription>>,
     tables: HashMap<u64, CachedTable>,
     cur: Option<Builder>,
-    out: VecDeque<ReadItem>,
     files: Vec<FileFacts>,
     events: u64,
+    batch: Batch,
+    /// Rows of the open transaction are in batches already handed on.
+    rows_handed_on: bool,
+    /// Rows of the open transaction are in the batch being filled.
+    rows_in_batch: bool,
+    done: bool,
 }
 
 fn classify(text: &str) -> StatementKind {
@@ -288,73 +392,157 @@ fn is_word(text: &str, w: &str) -> bool {
         .eq_ignore_ascii_case(w)
 }
 
-impl Assembler {
-    fn new(opts: ReaderOptions) -> Self {
-        Assembler {
+impl Framer {
+    pub(crate) fn new(opts: ReaderOptions) -> Self {
+        Framer {
             opts,
-            file: String::new(),
+            file: Arc::from(""),
             fde: None,
             tables: HashMap::new(),
             cur: None,
-            out: VecDeque::new(),
             files: Vec::new(),
             events: 0,
+            batch: Batch::default(),
+            rows_handed_on: false,
+            rows_in_batch: false,
+            done: false,
         }
+    }
+
+    pub(crate) fn files(&self) -> &[FileFacts] {
+        &self.files
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Bytes and pieces in the batch being filled.
+    pub(crate) fn batch_size(&self) -> (usize, usize) {
+        (self.batch.arena.len(), self.batch.pieces.len())
+    }
+
+    /// The batch filled so far; the next one starts empty, its rows events going to
+    /// `arena` (an empty buffer, reused to spare allocations).
+    pub(crate) fn take_batch(&mut self, mut arena: Vec<u8>) -> Batch {
+        if self.rows_in_batch {
+            self.rows_handed_on = true;
+            self.rows_in_batch = false;
+        }
+        arena.clear();
+        let next = Batch {
+            continues: self.rows_handed_on,
+            arena,
+            pieces: Vec::new(),
+        };
+        std::mem::replace(&mut self.batch, next)
+    }
+
+    /// Reads one item of the source into pieces. After the end of the input or an
+    /// error (which becomes the last piece) it does nothing.
+    pub(crate) fn step<S: EventSource + ?Sized>(&mut self, source: &mut S) {
+        if self.done {
+            return;
+        }
+        let mark = self.batch.pieces.len();
+        let result = match source.next_item() {
+            Ok(None) => {
+                self.end_input();
+                self.done = true;
+                Ok(())
+            }
+            Ok(Some(SourceItem::FileStart { file })) => {
+                let name = file.to_string();
+                self.start_file(&name);
+                Ok(())
+            }
+            Ok(Some(SourceItem::Diagnostic(d))) => {
+                self.push(Piece::Item(ReadItem::Diagnostic(d)));
+                Ok(())
+            }
+            Ok(Some(SourceItem::Event { bytes, offset })) => self.raw_event(bytes, offset),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                if self.batch.pieces.len() > mark {
+                    if let Some(last) = self.batch.pieces.last_mut() {
+                        last.1 = true;
+                    }
+                }
+            }
+            Err(e) => {
+                // what the failing event produced is not reported
+                self.batch.pieces.truncate(mark);
+                self.batch.pieces.push((Piece::Error(e), true));
+                self.done = true;
+            }
+        }
+    }
+
+    fn push(&mut self, piece: Piece) {
+        match &piece {
+            Piece::Rows(_) => self.rows_in_batch = true,
+            Piece::Commit(_) | Piece::Drop(_) => {
+                self.rows_in_batch = false;
+                self.rows_handed_on = false;
+            }
+            Piece::Item(_) | Piece::Error(_) => {}
+        }
+        self.batch.pieces.push((piece, false));
     }
 
     fn diag(&mut self, offset: u64, kind: DiagnosticKind, message: String) {
         tracing::debug!(file = %self.file, offset, %message, "binlog diagnostic");
-        self.out.push_back(ReadItem::Diagnostic(Diagnostic {
-            file: self.file.clone(),
+        self.push(Piece::Item(ReadItem::Diagnostic(Diagnostic {
+            file: self.file.to_string(),
             offset,
             kind,
             message,
-        }));
+        })));
     }
 
     fn facts(&mut self) -> Option<&mut FileFacts> {
         self.files.last_mut()
     }
 
-    fn drop_open(&mut self, offset: u64, why: &str) {
+    fn drop_open(&mut self, offset: u64, why: &'static str) {
         if let Some(b) = self.cur.take() {
-            if !b.is_empty() {
-                self.diag(
+            if b.rows_events || !b.statements.is_empty() {
+                self.push(Piece::Drop(DropInfo {
+                    file: Arc::clone(&self.file),
                     offset,
-                    DiagnosticKind::UnterminatedTransaction,
-                    format!(
-                        "transaction starting at offset {} ({}) has no commit {why}; its {} row changes and {} statements are dropped",
-                        b.start,
-                        b.gtid.as_ref().map(|g| g.to_string()).unwrap_or_else(|| "no GTID".into()),
-                        b.changes.len(),
-                        b.statements.len()
-                    ),
-                );
+                    why,
+                    start: b.start,
+                    gtid: b.gtid,
+                    statements: b.statements.len(),
+                }));
             }
         }
     }
 
     fn finish(&mut self, end: u64) {
         if let Some(b) = self.cur.take() {
-            self.out.push_back(ReadItem::Transaction(Transaction {
+            self.push(Piece::Commit(Transaction {
                 gtid: b.gtid,
                 server_id: b.server_id,
                 timestamp: b.timestamp,
                 position: SourcePosition {
-                    file: self.file.clone(),
+                    file: self.file.to_string(),
                     start: b.start,
                     end: end.max(b.end),
                 },
                 tables: b.tables,
-                changes: b.changes,
+                changes: Vec::new(),
                 statements: b.statements,
+                skipped: Vec::new(),
             }));
         }
     }
 
     fn start_file(&mut self, name: &str) {
         self.drop_open(0, "before the end of the previous file");
-        self.file = name.to_string();
+        self.file = Arc::from(name);
         self.fde = None;
         self.tables.clear();
         self.files.push(FileFacts {
@@ -376,7 +564,7 @@ impl Assembler {
 
     fn decode_err(&self, offset: u64, event_type: u8, source: DecodeError) -> Error {
         Error::Decode {
-            file: self.file.clone(),
+            file: self.file.to_string(),
             offset,
             event_type,
             source,
@@ -402,12 +590,12 @@ impl Assembler {
                     f.in_use = header.flags & LOG_EVENT_BINLOG_IN_USE_F != 0;
                 }
             }
-            self.fde = Some(fde);
+            self.fde = Some(Arc::new(fde));
             return Ok(());
         }
         let Some(crc_len) = self.fde.as_ref().map(|f| f.checksum_len()) else {
             return Err(Error::NoFormatDescription {
-                file: self.file.clone(),
+                file: self.file.to_string(),
                 offset,
                 event_type: t,
             });
@@ -472,7 +660,7 @@ impl Assembler {
     ) -> Result<(), Error> {
         match self.opts.verify_checksums {
             ChecksumPolicy::Error => Err(Error::ChecksumMismatch {
-                file: self.file.clone(),
+                file: self.file.to_string(),
                 offset,
                 event_type: t,
                 stored,
@@ -493,14 +681,16 @@ impl Assembler {
     fn event(&mut self, event: &[u8], offset: u64, end: u64, depth: u8) -> Result<(), Error> {
         let header = EventHeader::parse(event).map_err(|e| self.decode_err(offset, 0, e))?;
         let t = header.type_code;
-        let fde = self.fde.as_ref().ok_or(Error::NoFormatDescription {
-            file: self.file.clone(),
-            offset,
-            event_type: t,
-        })?;
-        let ev = decode_event(event, fde).map_err(|e| self.decode_err(offset, t, e))?;
+        let Some(fde) = self.fde.clone() else {
+            return Err(Error::NoFormatDescription {
+                file: self.file.to_string(),
+                offset,
+                event_type: t,
+            });
+        };
+        let ev = decode_event(event, &fde).map_err(|e| self.decode_err(offset, t, e))?;
         match ev {
-            Event::FormatDescription(f) => self.fde = Some(f),
+            Event::FormatDescription(f) => self.fde = Some(Arc::new(f)),
             Event::Rotate { next_file, .. } => {
                 // fake rotates (timestamp 0) at the start of relay logs name the source's file
                 if header.timestamp != 0 || header.log_pos != 0 {
@@ -550,12 +740,17 @@ impl Assembler {
                     Some(f) => f(&desc.schema, &desc.table),
                     None => true,
                 };
+                let selection = match &self.opts.row_filter {
+                    Some(f) if wanted => f.select(&desc),
+                    _ => RowSelection::All,
+                };
                 self.tables.insert(
                     table_id,
                     CachedTable {
                         raw: rest.to_vec(),
                         desc: Arc::new(desc),
                         wanted,
+                        selection,
                     },
                 );
             }
@@ -572,6 +767,7 @@ impl Assembler {
                 };
                 let wanted = cached.wanted;
                 let desc = Arc::clone(&cached.desc);
+                let selection = cached.selection.clone();
                 if self.cur.is_none() {
                     let mut b = Builder::new(None, &header, offset);
                     b.began = true;
@@ -579,21 +775,27 @@ impl Assembler {
                     self.cur = Some(b);
                 }
                 if wanted {
-                    let rows = decode_rows(&raw, &desc).map_err(|e| self.decode_err(offset, t, e))?;
-                    if let Some(b) = self.cur.as_mut() {
-                        let idx = b.table_index(&desc);
-                        for r in rows {
-                            b.changes.push(RowChange {
-                                table_index: idx,
-                                schema: desc.schema.clone(),
-                                table: desc.table.clone(),
-                                op: raw.op,
-                                before: r.before,
-                                after: r.after,
-                                image: r.image,
-                            });
+                    let has_rows = !raw.body.is_empty();
+                    let table_index = match self.cur.as_mut() {
+                        Some(b) => {
+                            b.rows_events = true;
+                            b.has_rows |= has_rows;
+                            b.table_index(&desc)
                         }
-                    }
+                        None => 0,
+                    };
+                    let at = self.batch.arena.len();
+                    self.batch.arena.extend_from_slice(event);
+                    self.push(Piece::Rows(RowsWork {
+                        file: Arc::clone(&self.file),
+                        offset,
+                        event_type: t,
+                        range: at..self.batch.arena.len(),
+                        fde,
+                        table: desc,
+                        table_index,
+                        selection,
+                    }));
                 }
                 if let Some(b) = self.cur.as_mut() {
                     b.end = end;
@@ -656,7 +858,7 @@ impl Assembler {
             ),
             Event::StartEncryption => {
                 return Err(Error::Encrypted {
-                    file: self.file.clone(),
+                    file: self.file.to_string(),
                     offset,
                 })
             }
@@ -790,16 +992,24 @@ impl Assembler {
 
 /// Reads binlog events from an [`EventSource`] and yields transactions and
 /// diagnostics. After an error the iterator ends.
+///
+/// Row images are decoded on the calling thread; [`ParallelReader`](crate::ParallelReader)
+/// decodes them on worker threads and yields the same items.
 pub struct BinlogReader<S: EventSource = FileSource> {
     source: S,
-    asm: Assembler,
+    framer: Framer,
+    runner: Runner,
+    queue: VecDeque<Out<ReadItem>>,
+    consumer: Consumer,
+    /// The rows buffer of the last batch, for the next.
+    arena: Vec<u8>,
     finished: bool,
 }
 
 impl<S: EventSource> std::fmt::Debug for BinlogReader<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BinlogReader")
-            .field("file", &self.asm.file)
+            .field("file", &self.framer.file)
             .field("finished", &self.finished)
             .finish()
     }
@@ -810,47 +1020,44 @@ impl<S: EventSource> BinlogReader<S> {
     pub fn new(source: S, opts: ReaderOptions) -> Self {
         BinlogReader {
             source,
-            asm: Assembler::new(opts),
+            framer: Framer::new(opts),
+            runner: Runner::default(),
+            queue: VecDeque::new(),
+            consumer: Consumer::default(),
+            arena: Vec::new(),
             finished: false,
         }
     }
 
     /// Facts of the files read so far (the last one may still be in progress).
     pub fn files(&self) -> &[FileFacts] {
-        &self.asm.files
+        &self.framer.files
     }
 
     /// Number of events read from the source so far (events embedded in a
     /// TRANSACTION_PAYLOAD are not counted).
     pub fn events_read(&self) -> u64 {
-        self.asm.events
+        self.framer.events
     }
 
     /// The format description in force, if any.
     pub fn format_description(&self) -> Option<&FormatDescription> {
-        self.asm.fde.as_ref()
+        self.framer.fde.as_deref()
     }
 
-    fn step(&mut self) -> Result<bool, Error> {
-        match self.source.next_item()? {
-            None => {
-                self.asm.end_input();
-                Ok(false)
-            }
-            Some(SourceItem::FileStart { file }) => {
-                let name = file.to_string();
-                self.asm.start_file(&name);
-                Ok(true)
-            }
-            Some(SourceItem::Diagnostic(d)) => {
-                self.asm.out.push_back(ReadItem::Diagnostic(d));
-                Ok(true)
-            }
-            Some(SourceItem::Event { bytes, offset }) => {
-                self.asm.raw_event(bytes, offset)?;
-                Ok(true)
-            }
-        }
+    /// What was decoded so far.
+    pub fn stats(&self) -> ReadStats {
+        self.runner.stats
+    }
+
+    /// The same reading with row images decoded on `workers` threads (at least
+    /// one): the items, in the same order, each passed through `map` on a worker.
+    pub fn parallel<T, F>(self, workers: usize, map: F) -> crate::ParallelReader<T, S>
+    where
+        T: Send + 'static,
+        F: Fn(ReadItem) -> T + Send + Sync + 'static,
+    {
+        crate::ParallelReader::new(self.source, self.framer, workers, map)
     }
 }
 
@@ -870,21 +1077,32 @@ impl<S: EventSource> Iterator for BinlogReader<S> {
     type Item = Result<ReadItem, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let identity = |item: ReadItem| item;
         loop {
-            if let Some(item) = self.asm.out.pop_front() {
-                return Some(Ok(item));
+            if let Some(out) = self.queue.pop_front() {
+                if let Some(item) = self.consumer.take(out, &identity) {
+                    if item.is_err() {
+                        self.finished = true;
+                        self.queue.clear();
+                    }
+                    return Some(item);
+                }
+                continue;
             }
             if self.finished {
                 return None;
             }
-            match self.step() {
-                Ok(true) => {}
-                Ok(false) => self.finished = true,
-                Err(e) => {
-                    self.finished = true;
-                    self.asm.out.clear();
-                    return Some(Err(e));
-                }
+            if self.framer.is_done() && self.framer.batch_size().1 == 0 {
+                self.finished = true;
+                continue;
+            }
+            // one source item at a time: items come out as soon as they are complete
+            self.framer.step(&mut self.source);
+            if self.framer.batch_size().1 > 0 {
+                let batch = self.framer.take_batch(std::mem::take(&mut self.arena));
+                let (outs, arena) = self.runner.run(batch, &identity);
+                self.queue.extend(outs);
+                self.arena = arena;
             }
         }
     }

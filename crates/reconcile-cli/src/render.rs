@@ -108,6 +108,174 @@ pub fn value_json(value: &Value) -> Json {
     }
 }
 
+/// Appends `n` in decimal, zero-padded to at least `width` digits (`{n:0width$}`).
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut v = n;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        len += 1;
+        v /= 10;
+        if v == 0 || len == digits.len() {
+            break;
+        }
+    }
+    for _ in len..width {
+        out.push(b'0');
+    }
+    out.extend(digits.iter().take(len).rev());
+}
+
+/// Appends `.ffffff` cut to `fsp` digits, as [`fraction`] does.
+fn push_fraction(out: &mut Vec<u8>, micros: u32, fsp: u8) {
+    if fsp == 0 {
+        return;
+    }
+    let mut digits = Vec::with_capacity(10);
+    push_padded(&mut digits, u64::from(micros), 6);
+    out.push(b'.');
+    out.extend(digits.iter().take(usize::from(fsp.min(6))));
+}
+
+/// Whether JSON must escape some byte: a control character, `"` or `\\` (eight
+/// bytes at a time: a byte is below 0x20 or equal to a constant exactly when the
+/// borrow trick sets its high bit).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(n * ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+        let quote = x ^ (u64::from(b'"') * ONES);
+        let backslash = x ^ (u64::from(b'\\') * ONES);
+        if below(x, 0x20) | below(quote, 1) | below(backslash, 1) != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Appends a JSON string. serde_json escapes it, so the text is the one
+/// [`value_json`] and `serde_json::to_writer` produce.
+pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    if !needs_escape(s.as_bytes()) {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// Appends `{"hex":"..."}`.
+fn push_hex_json(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"{\"hex\":\"");
+    for b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
+    }
+    out.extend_from_slice(b"\"}");
+}
+
+/// Appends what `serde_json::to_writer(value_json(value))` writes, without building
+/// the JSON value for the common types.
+pub fn push_value_json(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Int(i) => {
+            if *i < 0 {
+                out.push(b'-');
+            }
+            push_padded(out, i.unsigned_abs(), 1);
+        }
+        Value::UInt(u) => push_padded(out, *u, 1),
+        Value::Year(y) => push_padded(out, u64::from(*y), 1),
+        Value::Decimal(d) => push_json_str(out, d),
+        Value::String { bytes, .. } => match bytes.as_utf8() {
+            Some(text) => push_json_str(out, text),
+            None => push_hex_json(out, &bytes.0),
+        },
+        Value::Enum {
+            label: Some(bytes), ..
+        } if bytes.as_utf8().is_some() => push_json_str(out, bytes.as_utf8().unwrap_or("")),
+        Value::Json(text) => push_json_str(out, text),
+        Value::Binary(bytes) | Value::Geometry(bytes) | Value::Vector(bytes) => {
+            push_hex_json(out, &bytes.0)
+        }
+        Value::Date { year, month, day } => {
+            out.push(b'"');
+            push_padded(out, u64::from(*year), 4);
+            out.push(b'-');
+            push_padded(out, u64::from(*month), 2);
+            out.push(b'-');
+            push_padded(out, u64::from(*day), 2);
+            out.push(b'"');
+        }
+        Value::DateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            micros,
+            fsp,
+        } => {
+            out.push(b'"');
+            push_padded(out, u64::from(*year), 4);
+            out.push(b'-');
+            push_padded(out, u64::from(*month), 2);
+            out.push(b'-');
+            push_padded(out, u64::from(*day), 2);
+            out.push(b' ');
+            push_padded(out, u64::from(*hour), 2);
+            out.push(b':');
+            push_padded(out, u64::from(*minute), 2);
+            out.push(b':');
+            push_padded(out, u64::from(*second), 2);
+            push_fraction(out, *micros, *fsp);
+            out.push(b'"');
+        }
+        Value::Timestamp { secs, micros, fsp } => {
+            let (y, mo, d, h, mi, sec) = if *secs == 0 && *micros == 0 {
+                (0, 0, 0, 0, 0, 0)
+            } else {
+                utc_civil(*secs)
+            };
+            let micros = if *secs == 0 && *micros == 0 {
+                0
+            } else {
+                *micros
+            };
+            out.push(b'"');
+            push_padded(out, u64::from(y), 4);
+            out.push(b'-');
+            push_padded(out, u64::from(mo), 2);
+            out.push(b'-');
+            push_padded(out, u64::from(d), 2);
+            out.push(b' ');
+            push_padded(out, u64::from(h), 2);
+            out.push(b':');
+            push_padded(out, u64::from(mi), 2);
+            out.push(b':');
+            push_padded(out, u64::from(sec), 2);
+            push_fraction(out, micros, *fsp);
+            out.push(b'"');
+        }
+        other => {
+            let _ = serde_json::to_writer(&mut *out, &value_json(other));
+        }
+    }
+}
+
 /// TIME and DATETIME in SQL's text form (the reader's `Display`), TIMESTAMP in UTC.
 fn temporal_text(value: &Value) -> String {
     match value {
@@ -202,6 +370,70 @@ pub fn row_json(table: Option<&TableDescription>, row: &Row) -> Json {
     Json::Object(map)
 }
 
+/// The JSON object keys of a table's columns (`"name":`, escaped), when the names
+/// (as [`column_name`] gives them) are all different, so that a row's object can be
+/// written column by column.
+#[derive(Debug)]
+pub struct RowKeys(Option<Vec<Vec<u8>>>);
+
+impl RowKeys {
+    pub fn new(table: Option<&TableDescription>) -> RowKeys {
+        let Some(t) = table else {
+            return RowKeys(None);
+        };
+        let names: Vec<String> = (0..t.columns.len())
+            .map(|i| column_name(table, i))
+            .collect();
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w.first() == w.last()) {
+            return RowKeys(None);
+        }
+        let keys = names
+            .iter()
+            .map(|n| {
+                let mut key = Vec::with_capacity(n.len() + 3);
+                push_json_str(&mut key, n);
+                key.push(b':');
+                key
+            })
+            .collect();
+        RowKeys(Some(keys))
+    }
+}
+
+/// Appends what `serde_json::to_writer(row_json(table, row))` writes; `keys` are the
+/// table's [`RowKeys`].
+pub fn push_row_json(
+    out: &mut Vec<u8>,
+    table: Option<&TableDescription>,
+    row: &Row,
+    keys: &RowKeys,
+) {
+    let Some(keys) = &keys.0 else {
+        let _ = serde_json::to_writer(&mut *out, &row_json(table, row));
+        return;
+    };
+    out.push(b'{');
+    let mut first = true;
+    for (i, value) in row.values.iter().enumerate() {
+        let Some(value) = value else { continue };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        match keys.get(i) {
+            Some(key) => out.extend_from_slice(key),
+            None => {
+                push_json_str(out, &column_name(table, i));
+                out.push(b':');
+            }
+        }
+        push_value_json(out, value);
+    }
+    out.push(b'}');
+}
+
 /// A row image as `col=value, col=value` of the columns present in it.
 pub fn row_text(table: Option<&TableDescription>, row: &Row) -> String {
     row.values
@@ -256,6 +488,145 @@ mod tests {
             }),
             json!({"hex": "e9"})
         );
+    }
+
+    /// The fast JSON writer agrees with `value_json` on edge values of every type.
+    #[test]
+    fn pushed_json_is_the_json_value_serialized() {
+        let values = vec![
+            Value::Null,
+            Value::Int(0),
+            Value::Int(-1),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::UInt(u64::MAX),
+            Value::Year(0),
+            Value::Year(2024),
+            Value::Decimal("-12.50".into()),
+            Value::Float(0.1),
+            Value::Float(f32::NAN),
+            Value::Double(-1e300),
+            Value::Double(f64::INFINITY),
+            Value::String {
+                bytes: Bytes(b"a\"b\\c\n\t\x01\x1f\x7f \xc3\xa9".to_vec()),
+                collation: Some(45),
+            },
+            Value::String {
+                bytes: Bytes(vec![0xff, 0x00]),
+                collation: None,
+            },
+            Value::Binary(Bytes(vec![0, 0xab])),
+            Value::Geometry(Bytes(vec![1, 2])),
+            Value::Vector(Bytes(vec![])),
+            Value::Json("{\"a\": [1, \"\\u00e9\"]}".into()),
+            Value::Enum {
+                index: 2,
+                label: Some(Bytes(b"two".to_vec())),
+            },
+            Value::Enum {
+                index: 3,
+                label: Some(Bytes(vec![0xfe])),
+            },
+            Value::Enum {
+                index: 0,
+                label: None,
+            },
+            Value::Set {
+                mask: 5,
+                labels: Some(vec![Bytes(b"a".to_vec()), Bytes(b"c".to_vec())]),
+            },
+            Value::Set {
+                mask: 5,
+                labels: None,
+            },
+            Value::Bit {
+                bits: 10,
+                bytes: Bytes(vec![3, 255]),
+            },
+            Value::Date {
+                year: 0,
+                month: 0,
+                day: 0,
+            },
+            Value::Date {
+                year: 65535,
+                month: 255,
+                day: 9,
+            },
+            Value::Time {
+                negative: true,
+                hours: 838,
+                minutes: 59,
+                seconds: 59,
+                micros: 1,
+                fsp: 6,
+            },
+            Value::DateTime {
+                year: 2024,
+                month: 2,
+                day: 29,
+                hour: 23,
+                minute: 5,
+                second: 9,
+                micros: 120_000,
+                fsp: 2,
+            },
+            // out of range micros (only a damaged binlog has them) stay as they are
+            Value::DateTime {
+                year: 1,
+                month: 1,
+                day: 1,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                micros: 12_345_678,
+                fsp: 6,
+            },
+            Value::Timestamp {
+                secs: 0,
+                micros: 0,
+                fsp: 3,
+            },
+            Value::Timestamp {
+                secs: 0,
+                micros: 5,
+                fsp: 6,
+            },
+            Value::Timestamp {
+                secs: u32::MAX,
+                micros: 999_999,
+                fsp: 4,
+            },
+        ];
+        for v in &values {
+            let mut got = Vec::new();
+            push_value_json(&mut got, v);
+            let expected = serde_json::to_string(&value_json(v)).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), expected, "{v:?}");
+        }
+        let mut s = Vec::new();
+        push_json_str(&mut s, "\u{0}\u{8}\u{c}\r\u{1b}\"\\é");
+        assert_eq!(
+            String::from_utf8(s).unwrap(),
+            serde_json::to_string("\u{0}\u{8}\u{c}\r\u{1b}\"\\é").unwrap()
+        );
+    }
+
+    #[test]
+    fn escapes_are_found_wherever_they_are() {
+        for len in 0..40 {
+            for at in 0..len {
+                for bad in [0u8, 0x1f, b'"', b'\\', b'\n'] {
+                    let mut text = vec![b'a'; len];
+                    text[at] = bad;
+                    assert!(needs_escape(&text), "{len} {at} {bad}");
+                }
+            }
+            let plain: Vec<u8> = (0..len)
+                .map(|i| [b'a', 0x20, 0x7f, 0xc3, 0xff, b'!'][i % 6])
+                .collect();
+            assert!(!needs_escape(&plain), "{plain:?}");
+        }
     }
 
     #[test]

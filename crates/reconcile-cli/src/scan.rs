@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use reconcile_binlog::{FileFacts, ReadItem, ReaderOptions, Transaction};
+use reconcile_binlog::{FileFacts, ReadItem, ReaderOptions, RowFilter, Transaction};
 use reconcile_diff::{
     find_divergence, Class, Config, Divergence, DivergenceError, EastPass, GtidHistory, Outcome,
 };
@@ -16,6 +17,7 @@ use reconcile_schema::Schema;
 use serde_json::json;
 
 use crate::connect::{is_url, ConnectOptions};
+use crate::inspect::{decode_threads, open_reader};
 use crate::position::Bound;
 use crate::report;
 use crate::sources::{Input, StreamArgs};
@@ -198,12 +200,29 @@ fn progress(side: &Side, from: Option<&str>) -> ProgressBar {
     bar
 }
 
-/// Second pass over a side: every own transaction to `f`.
-fn stream(side: &Side, window: &Window, mut f: impl FnMut(&Transaction)) -> anyhow::Result<()> {
+/// Second pass over a side: every own transaction to `f`, with the rows `filter`
+/// keeps (all without one). File rows are decoded on every core, in binlog order;
+/// a server is streamed from the binlog of the side's first own transaction.
+fn stream(
+    side: &Side,
+    window: &Window,
+    filter: Option<Arc<dyn RowFilter>>,
+    mut f: impl FnMut(&Transaction),
+) -> anyhow::Result<()> {
     let key = side.name.to_lowercase();
     let from = side.first_own_file(window, &key);
     let bar = progress(side, from);
-    let reader = side.input.open(ReaderOptions::default(), from, false)?;
+    let options = match filter {
+        Some(filter) => ReaderOptions::default().with_row_filter(filter),
+        None => ReaderOptions::default(),
+    };
+    let reader: Box<dyn Iterator<Item = Result<ReadItem, reconcile_binlog::Error>>> =
+        match &side.input {
+            Input::Files(paths) => {
+                Box::new(open_reader(paths, options)?.parallel(decode_threads(), |item| item))
+            }
+            Input::Server(_) => Box::new(side.input.open(options, from, false)?),
+        };
     let mut done_files: Vec<String> = Vec::new();
     let mut base = 0u64;
     for item in reader {
@@ -332,10 +351,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
 
     tracing::info!("phase 2/3: folding East's own transactions");
     let mut engine = EastPass::new(config, schema.as_ref());
-    stream(&east, &east_window, |tx| engine.add(tx))?;
+    stream(&east, &east_window, None, |tx| engine.add(tx))?;
     tracing::info!("phase 3/3: streaming West's own transactions");
     let mut engine = engine.into_west();
-    stream(&west, &west_window, |tx| engine.add(tx))?;
+    // only the West rows East's changes involve are decoded
+    let filter = Arc::new(engine.row_filter());
+    stream(&west, &west_window, Some(filter), |tx| engine.add(tx))?;
     let outcome = engine.finish();
     if let Some(path) = &args.schema {
         let mut missing: Vec<String> = outcome

@@ -13,13 +13,35 @@ pub(crate) fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+fn bytes(tag: u8, b: &[u8], out: &mut Vec<u8>) {
+    out.push(tag);
+    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+/// The encoding of a character value whose bytes are `b` (a collation weight).
+pub(crate) fn encode_string_bytes(b: &[u8], out: &mut Vec<u8>) {
+    bytes(6, b, out);
+}
+
+/// Splits a concatenation of [`encode_value`]s into the encoding of each value.
+pub(crate) fn split_encoded(mut enc: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut parts = Vec::new();
+    while let Some(&tag) = enc.first() {
+        let len = if tag == 0 {
+            1
+        } else {
+            let n = u64::from_le_bytes(enc.get(1..9)?.try_into().ok()?);
+            9usize.checked_add(usize::try_from(n).ok()?)?
+        };
+        parts.push(enc.get(..len)?);
+        enc = enc.get(len..)?;
+    }
+    Some(parts)
+}
+
 /// Appends a canonical, unambiguous encoding of `value` to `out`.
 pub(crate) fn encode_value(value: &Value, out: &mut Vec<u8>) {
-    fn bytes(tag: u8, b: &[u8], out: &mut Vec<u8>) {
-        out.push(tag);
-        out.extend_from_slice(&(b.len() as u64).to_le_bytes());
-        out.extend_from_slice(b);
-    }
     match value {
         Value::Null => out.push(0),
         Value::Int(i) => bytes(1, &i.to_le_bytes(), out),
@@ -176,6 +198,27 @@ mod tests {
         let partial = row(&[Some(Value::Int(1)), Some(Value::JsonPartial(Vec::new()))]);
         assert!(is_full(&full, &[]));
         assert!(!is_full(&partial, &[]));
+    }
+
+    #[test]
+    fn encodings_split_back_into_values() {
+        let values = [
+            Value::Int(-3),
+            Value::Null,
+            Value::Decimal("1.50".into()),
+            Value::Null,
+            Value::String {
+                bytes: reconcile_binlog::Bytes(b"x".to_vec()),
+                collation: None,
+            },
+        ];
+        let all = encode_values(&values);
+        let parts = split_encoded(&all).unwrap();
+        assert_eq!(parts.len(), values.len());
+        for (part, v) in parts.iter().zip(&values) {
+            assert_eq!(*part, encode_values([v]).as_slice());
+        }
+        assert!(split_encoded(&all[..all.len() - 1]).is_none());
     }
 
     #[test]

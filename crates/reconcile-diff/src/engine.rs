@@ -5,23 +5,25 @@
 //! inserts that may repeat them. Memory grows with East, not with West.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use reconcile_binlog::{Row, Statement, StatementKind, TableDescription, Transaction, Value};
 use reconcile_schema::{FkAction, Schema};
 
 use crate::collation::CompareRule;
-use crate::compare::{changed_columns, compare_rows, encode_values, RowCmp};
+use crate::compare::{
+    changed_columns, compare_rows, encode_string_bytes, encode_value, encode_values, RowCmp,
+};
 use crate::fold::SideFold;
+use crate::interest::{RetryWatch, TableWatch, Watch, WestFilter};
 use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
 use crate::table::TableInfo;
 
-type NameId = u32;
-type KeyBytes = Vec<u8>;
+pub(crate) type NameId = u32;
+pub(crate) type KeyBytes = Vec<u8>;
 /// A West key that inserted the same row as an East insert: its table, key bytes,
 /// the row's retry signature, and the key as `(column, value)`.
 type RetryHit = (NameId, KeyBytes, Vec<u8>, Vec<(String, Value)>);
-/// A table layout: database, table, column names (when logged), column type codes.
-type LayoutKey = (String, String, Vec<Option<String>>, Vec<u8>);
 
 /// One row identity East changed.
 #[derive(Debug)]
@@ -62,7 +64,7 @@ struct State<'s> {
     schema: Option<&'s Schema>,
     volatile: HashSet<(String, String, String)>,
     tables: Vec<TableInfo>,
-    table_cache: HashMap<LayoutKey, usize>,
+    table_cache: HashMap<crate::interest::LayoutKey, usize>,
     names: HashMap<(String, String), NameId>,
     keys: HashMap<(NameId, KeyBytes), usize>,
     states: Vec<KeyState>,
@@ -240,7 +242,8 @@ fn split_by_key<'r>(
 }
 
 /// The identity of a row: its identity-key values, or every non-generated value.
-fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>)> {
+pub(crate) fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>)> {
+    let bytes = key_bytes(info, row)?;
     let columns: Vec<usize> = match &info.identity {
         Some(cols) => cols.clone(),
         None => (0..row.values.len())
@@ -248,7 +251,6 @@ fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>
             .collect(),
     };
     let mut values = Vec::with_capacity(columns.len());
-    let mut weights = Vec::with_capacity(columns.len());
     for c in columns {
         let value = row.values.get(c)?.as_ref()?;
         let name = info
@@ -257,15 +259,53 @@ fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>
             .cloned()
             .unwrap_or_else(|| format!("@{}", c + 1));
         values.push((name, value.clone()));
-        // A key compares under its collation; a whole-row identity (no key) is
-        // matched record by record, exactly, as the server matches such rows.
-        let rule = info
-            .identity
-            .as_ref()
-            .and(info.collations.get(c).copied().flatten());
-        weights.push(weighed(rule, value));
     }
-    Some((encode_values(weights.iter()), values))
+    Some((bytes, values))
+}
+
+/// The bytes of a row's identity ([`key_of`]), `None` when a key column is absent.
+pub(crate) fn key_bytes(info: &TableInfo, row: &Row) -> Option<KeyBytes> {
+    let mut out = Vec::with_capacity(32);
+    key_bytes_into(info, row, &mut out).then_some(out)
+}
+
+/// [`key_bytes`] into a buffer (cleared first); `false` when a key column is absent.
+pub(crate) fn key_bytes_into(info: &TableInfo, row: &Row, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    key_encoding(info, row, out).is_some()
+}
+
+fn key_encoding(info: &TableInfo, row: &Row, out: &mut Vec<u8>) -> Option<()> {
+    match &info.identity {
+        // A key compares under its collation ...
+        Some(cols) => {
+            for &c in cols {
+                let value = row.values.get(c)?.as_ref()?;
+                encode_weighed(info.collations.get(c).copied().flatten(), value, out);
+            }
+        }
+        // ... a whole-row identity (no key) is matched record by record, exactly, as
+        // the server matches such rows.
+        None => {
+            for (i, value) in row.values.iter().enumerate() {
+                if !info.generated.get(i).copied().unwrap_or(false) {
+                    encode_value(value.as_ref()?, out);
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// Appends the encoding of a value as its collation compares it: character data
+/// becomes its collation weight, everything else stays as it is.
+pub(crate) fn encode_weighed(rule: Option<CompareRule>, value: &Value, out: &mut Vec<u8>) {
+    match (rule, value) {
+        (Some(rule), Value::String { bytes, .. }) => {
+            encode_string_bytes(&rule.weight(&bytes.0), out)
+        }
+        _ => encode_value(value, out),
+    }
 }
 
 /// A value as its collation compares it: character data becomes its collation
@@ -282,15 +322,47 @@ fn weighed(rule: Option<CompareRule>, value: &Value) -> Value {
 
 /// Values of `columns` in `row`, as their collations compare them, when all are
 /// present and none is NULL.
-fn tuple(info: &TableInfo, row: &Row, columns: &[usize]) -> Option<KeyBytes> {
-    let mut values = Vec::with_capacity(columns.len());
+pub(crate) fn tuple(info: &TableInfo, row: &Row, columns: &[usize]) -> Option<KeyBytes> {
+    let mut out = Vec::new();
     for &c in columns {
         match row.values.get(c)?.as_ref()? {
             Value::Null => return None,
-            v => values.push(weighed(info.collations.get(c).copied().flatten(), v)),
+            v => encode_weighed(info.collations.get(c).copied().flatten(), v, &mut out),
         }
     }
-    Some(encode_values(values.iter()))
+    Some(out)
+}
+
+/// The columns of a retry signature: every column but the identity, volatile and
+/// generated ones, in table order.
+pub(crate) fn retry_columns(
+    info: &TableInfo,
+    volatile: &HashSet<(String, String, String)>,
+    width: usize,
+) -> Vec<usize> {
+    let identity: HashSet<usize> = info.identity.iter().flatten().copied().collect();
+    (0..width)
+        .filter(|i| {
+            let name = info.columns.get(*i).cloned().unwrap_or_default();
+            !identity.contains(i)
+                && !volatile.contains(&(info.schema.clone(), info.table.clone(), name))
+                && !info.generated.get(*i).copied().unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The retry signature of an inserted row: the values of `columns`
+/// ([`retry_columns`]) weighed by their collations; `None` when one is absent or
+/// there are none.
+pub(crate) fn signature(info: &TableInfo, row: &Row, columns: &[usize]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for &c in columns {
+        // Compared as the collation compares them: a user who retyped `Erin@X` as
+        // `erin@x` repeated the same thing.
+        let v = row.values.get(c)?.as_ref()?;
+        encode_weighed(info.collations.get(c).copied().flatten(), v, &mut out);
+    }
+    (!columns.is_empty()).then_some(out)
 }
 
 /// A value as people read it in a reason: numbers bare, text quoted, bytes as hex.
@@ -342,9 +414,7 @@ impl<'s> State<'s> {
     }
 
     fn table_info(&mut self, desc: &TableDescription) -> usize {
-        let names: Vec<Option<String>> = desc.columns.iter().map(|c| c.name.clone()).collect();
-        let types: Vec<u8> = desc.columns.iter().map(|c| c.type_code).collect();
-        let cache_key = (desc.schema.clone(), desc.table.clone(), names, types);
+        let cache_key = crate::interest::layout_key(desc);
         if let Some(&i) = self.table_cache.get(&cache_key) {
             return i;
         }
@@ -496,25 +566,11 @@ impl<'s> State<'s> {
     /// The non-key, non-volatile, non-generated values of an inserted row, weighed by
     /// their collations.
     fn retry_signature(&self, info: &TableInfo, row: &Row) -> Option<Vec<u8>> {
-        let identity: HashSet<usize> = info.identity.iter().flatten().copied().collect();
-        let mut values = Vec::new();
-        for (i, v) in row.values.iter().enumerate() {
-            let name = info.columns.get(i).cloned().unwrap_or_default();
-            let volatile = self
-                .volatile
-                .contains(&(info.schema.clone(), info.table.clone(), name));
-            if identity.contains(&i) || volatile || info.generated.get(i).copied().unwrap_or(false)
-            {
-                continue;
-            }
-            // Compared as the collation compares them: a user who retyped
-            // `Erin@X` as `erin@x` repeated the same thing.
-            values.push(weighed(
-                info.collations.get(i).copied().flatten(),
-                v.as_ref()?,
-            ));
-        }
-        (!values.is_empty()).then(|| encode_values(values.iter()))
+        signature(
+            info,
+            row,
+            &retry_columns(info, &self.volatile, row.values.len()),
+        )
     }
 }
 
@@ -536,11 +592,33 @@ impl WestPass<'_> {
                 _ => {}
             }
         }
-        if tx.changes.is_empty() {
+        // Row changes the reader skipped (see `row_filter`) cannot touch East's keys.
+        let mut notes: Vec<(usize, NameId, &[u8])> = Vec::new();
+        for skipped in &tx.skipped {
+            let Some(desc) = tx.tables.get(skipped.table_index) else {
+                continue;
+            };
+            s.west_counts.row_changes += skipped.rows;
+            s.west_counts.untouched_row_changes += skipped.rows;
+            *s.west_counts
+                .per_table
+                .entry(format!("{}.{}", desc.schema, desc.table))
+                .or_insert(0) += skipped.rows;
+            if !skipped.notes.is_empty() {
+                let name = s.name_id(&desc.schema, &desc.table);
+                notes.extend(skipped.notes.iter().map(|(at, note)| (at, name, note)));
+            }
+        }
+        notes.sort_by_key(|(at, _, _)| *at);
+        let mut notes = notes.into_iter().peekable();
+        if tx.changes.is_empty() && notes.peek().is_none() {
             return;
         }
         let infos: Vec<usize> = tx.tables.iter().map(|d| s.table_info(d)).collect();
-        for change in &tx.changes {
+        for (n, change) in tx.changes.iter().enumerate() {
+            while let Some((_, name, key)) = notes.next_if(|(at, _, _)| *at <= n) {
+                s.skipped_change(name, key);
+            }
             s.west_counts.row_changes += 1;
             *s.west_counts
                 .per_table
@@ -644,11 +722,105 @@ impl WestPass<'_> {
                 s.west_counts.untouched_row_changes += 1;
             }
         }
+        for (_, name, key) in notes {
+            s.skipped_change(name, key);
+        }
+    }
+
+    /// Which West row changes can matter: give it to the reader of West's binlogs
+    /// ([`ReaderOptions::with_row_filter`](reconcile_binlog::ReaderOptions)), and the
+    /// West pass sees every change it needs, decoding only those. The outcome is the
+    /// one of a West pass over every row.
+    pub fn row_filter(&self) -> WestFilter {
+        WestFilter::new(self.state.watch())
     }
 
     /// Classifies every item and returns the outcome.
     pub fn finish(self) -> Outcome {
         self.state.finish()
+    }
+}
+
+impl State<'_> {
+    /// A West change the reader skipped, of the row `key` of table `name`: it
+    /// changed the row into one that repeats no East insert (or deleted it).
+    fn skipped_change(&mut self, name: NameId, key: &[u8]) {
+        // a note matters only for a row that repeated an East insert (which an
+        // earlier change of the same transaction may have inserted)
+        if self.retry_west.is_empty() {
+            return;
+        }
+        if let Some(sigs) = self.retry_west.get_mut(&(name, key.to_vec())) {
+            for alive in sigs.values_mut() {
+                *alive = false;
+            }
+        }
+    }
+
+    /// What the West pass watches, for [`WestPass::row_filter`].
+    fn watch(&self) -> Watch {
+        let mut names: HashMap<NameId, (String, String)> = HashMap::new();
+        for (name, &id) in &self.names {
+            names.insert(id, name.clone());
+        }
+        let mut tables: HashMap<(String, String), TableWatch> = HashMap::new();
+        fn entry<'t>(
+            tables: &'t mut HashMap<(String, String), TableWatch>,
+            names: &HashMap<NameId, (String, String)>,
+            id: NameId,
+        ) -> Option<&'t mut TableWatch> {
+            names
+                .get(&id)
+                .map(|name| tables.entry(name.clone()).or_default())
+        }
+        for st in &self.states {
+            if let Some(t) = entry(&mut tables, &names, st.name) {
+                t.keys.insert(st.key_bytes.clone());
+            }
+        }
+        for (name, key) in self.parents.keys() {
+            if let Some(t) = entry(&mut tables, &names, *name) {
+                t.keys.insert(key.clone());
+            }
+        }
+        for (name, key) in self.cascade_watch.keys() {
+            if let Some(t) = entry(&mut tables, &names, *name) {
+                t.cascade.insert(key.clone());
+            }
+        }
+        for (name, u, values) in &self.unique_interest {
+            if let Some(t) = entry(&mut tables, &names, *name) {
+                t.unique.insert((*u, values.clone()));
+            }
+        }
+        for (name, sig) in self.retry_sigs.keys() {
+            if let Some(t) = entry(&mut tables, &names, *name) {
+                t.retry
+                    .get_or_insert_with(RetryWatch::default)
+                    .insert(sig.clone());
+            }
+        }
+        let mut deleted_parents: HashMap<(String, String), HashSet<KeyBytes>> = HashMap::new();
+        for (name, key) in self.deleted_parents.keys() {
+            if let Some(n) = names.get(name) {
+                deleted_parents
+                    .entry(n.clone())
+                    .or_default()
+                    .insert(key.clone());
+            }
+        }
+        let layouts = self
+            .table_cache
+            .iter()
+            .filter_map(|(k, &i)| Some((k.clone(), Arc::new(self.tables.get(i)?.clone()))))
+            .collect();
+        Watch {
+            schema: self.schema.cloned(),
+            volatile: self.volatile.clone(),
+            tables: tables.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            deleted_parents,
+            layouts,
+        }
     }
 }
 
@@ -1265,7 +1437,7 @@ impl Verdict {
 }
 
 /// Why a child row's parent cannot be looked up.
-enum ParentKey {
+pub(crate) enum ParentKey {
     /// The parent's identity: its `(column, value)` pairs and key bytes.
     Key(Vec<(String, Value)>, KeyBytes),
     /// A NULL (or absent) reference: no parent needed.
@@ -1276,7 +1448,11 @@ enum ParentKey {
 
 /// The parent row a child row references: the child's referencing values in the
 /// parent's identity-key order, weighed by the parent columns' collations.
-fn parent_key(schema: Option<&Schema>, fk: &crate::table::ForeignKeyInfo, row: &Row) -> ParentKey {
+pub(crate) fn parent_key(
+    schema: Option<&Schema>,
+    fk: &crate::table::ForeignKeyInfo,
+    row: &Row,
+) -> ParentKey {
     let (ps, pt) = &fk.parent;
     let Some(parent) = schema.and_then(|s| s.table(ps, pt)) else {
         return ParentKey::Unknown(format!(
@@ -1408,6 +1584,7 @@ mod tests {
                 image: RowImage::Full,
             }],
             statements: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 

@@ -19,12 +19,14 @@ mod divergence;
 mod engine;
 mod fold;
 mod hash;
+mod interest;
 mod model;
 mod table;
 
 pub use divergence::{find_divergence, Divergence, DivergenceError, GtidHistory};
 pub use engine::{EastPass, WestPass};
 pub use hash::item_hash;
+pub use interest::WestFilter;
 pub use model::{
     Class, Config, DdlEvent, Image, Item, Kind, NetOp, Outcome, SideCounts, Suggestion,
 };

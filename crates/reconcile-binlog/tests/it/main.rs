@@ -12,4 +12,6 @@ mod corpus;
 mod fixtures;
 mod mysql_features;
 mod oracle;
+mod parallel;
 mod robustness;
+mod select;

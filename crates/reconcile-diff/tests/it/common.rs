@@ -190,6 +190,7 @@ pub fn transaction(server: u32, seq: u64, changes: &[Change]) -> Transaction {
         tables: vec![table()],
         changes,
         statements: vec![],
+        skipped: vec![],
     }
 }
 
@@ -205,6 +206,26 @@ pub fn run(east: &[Vec<Change>], west: &[Vec<Change>]) -> Outcome {
         pass.add(&transaction(2, 12 + n as u64, tx));
     }
     pass.finish()
+}
+
+/// [`run`], with West's transactions passed through the engine's West filter first
+/// (as the reader applies it while decoding); also returns the row changes it
+/// skipped.
+pub fn run_filtered(east: &[Vec<Change>], west: &[Vec<Change>]) -> (Outcome, u64) {
+    let mut pass = EastPass::new(Config::default(), Some(schema()));
+    for (n, tx) in east.iter().enumerate() {
+        pass.add(&transaction(1, 12 + n as u64, tx));
+    }
+    let mut pass = pass.into_west();
+    let filter = pass.row_filter();
+    let mut skipped = 0;
+    for (n, tx) in west.iter().enumerate() {
+        let mut tx = transaction(2, 12 + n as u64, tx);
+        reconcile_binlog::apply_row_filter(&mut tx, &filter).unwrap();
+        skipped += tx.skipped.iter().map(|s| s.rows).sum::<u64>();
+        pass.add(&tx);
+    }
+    (pass.finish(), skipped)
 }
 
 /// The `id` of an item's key (every key of `d.t` is `{"id": n}`).

@@ -87,6 +87,7 @@ fn insert(server: u32, seq: u64, r: Row) -> Transaction {
             image: RowImage::Full,
         }],
         statements: vec![],
+        skipped: vec![],
     }
 }
 

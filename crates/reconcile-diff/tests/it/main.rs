@@ -10,6 +10,8 @@
 
 mod common;
 mod examples;
+mod filter;
+mod fixtures;
 mod gipk;
 mod model;
 mod property;

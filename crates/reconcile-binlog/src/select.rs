@@ -1,0 +1,648 @@
+//! Row selection: which row changes a reader decodes in full.
+//!
+//! A [`RowFilter`] is asked once per table layout (each TABLE_MAP the table filter
+//! accepts) how that table's rows are read: all decoded ([`RowSelection::All`]), none
+//! decoded but counted ([`RowSelection::Count`]), or probed
+//! ([`RowSelection::Probe`]): every row image is walked with lengths only, the
+//! [`RowProbe`] decodes the few columns it needs through a [`ProbeImage`], and only
+//! the changes it keeps are decoded in full. The changes it skips are counted per
+//! table in [`Transaction::skipped`](crate::Transaction), with the notes the probe
+//! wrote about them.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cursor::{Cursor, DResult};
+use crate::error::DecodeError;
+use crate::rows::{
+    decode_rows, decode_value, walk_image, widths, RawRows, Row, RowImage, RowOp, Slot, Width,
+};
+use crate::table_map::TableDescription;
+use crate::transaction::RowChange;
+use crate::value::Value;
+
+/// Decides, per table layout, how a reader reads the table's rows.
+pub trait RowFilter: Send + Sync + std::fmt::Debug {
+    /// How the rows of the table this TABLE_MAP describes are read.
+    fn select(&self, table: &TableDescription) -> RowSelection;
+}
+
+/// How one table's rows are read.
+#[derive(Debug, Clone)]
+pub enum RowSelection {
+    /// Every row change decoded in full, as without a filter.
+    All,
+    /// No row decoded: the row images are walked (lengths only) to count them.
+    Count,
+    /// Each row change is shown to the probe, which decodes the columns it needs;
+    /// only the changes it keeps are decoded in full.
+    Probe(Arc<dyn RowProbe>),
+}
+
+/// Decides on a few decoded columns whether a row change is decoded in full.
+pub trait RowProbe: Send + Sync + std::fmt::Debug {
+    /// Whether the change must be decoded in full. A change it does not keep is
+    /// counted in its table's [`SkippedRows`]. Bytes the probe writes to `notes`
+    /// (empty on entry) are delivered there as one note with the change's place
+    /// among the kept changes. Errors are the decoding errors of the columns it
+    /// asked for.
+    fn keep(&self, change: &mut ProbeChange<'_>, notes: &mut Vec<u8>) -> Result<bool, DecodeError>;
+}
+
+/// One row change as a probe sees it.
+#[derive(Debug)]
+pub struct ProbeChange<'a> {
+    /// The operation.
+    pub op: RowOp,
+    /// The before image (UPDATE, DELETE).
+    pub before: Option<ProbeImage<'a>>,
+    /// The after image (INSERT, UPDATE).
+    pub after: Option<ProbeImage<'a>>,
+}
+
+/// A row image whose columns are decoded on demand.
+#[derive(Debug)]
+pub struct ProbeImage<'a> {
+    inner: Image<'a>,
+}
+
+#[derive(Debug)]
+enum Image<'a> {
+    Decoded(&'a Row),
+    Lazy {
+        body: &'a [u8],
+        base: usize,
+        table: &'a TableDescription,
+        slots: &'a [Slot],
+        row: &'a mut Row,
+        /// Columns decoded into `row` (to reset it for the next row).
+        touched: &'a mut Vec<usize>,
+    },
+}
+
+impl<'a> ProbeImage<'a> {
+    /// An image that is already decoded (rows from another source, or tests).
+    pub fn decoded(row: &'a Row) -> ProbeImage<'a> {
+        ProbeImage {
+            inner: Image::Decoded(row),
+        }
+    }
+
+    /// Decodes `columns` (those not decoded yet) and returns the row: the columns
+    /// decoded so far are present, every other column is absent (`None`), exactly
+    /// like columns a partial image lacks. A column the image does not carry stays
+    /// absent.
+    pub fn load(&mut self, columns: &[usize]) -> Result<&Row, DecodeError> {
+        match &mut self.inner {
+            Image::Decoded(row) => Ok(row),
+            Image::Lazy {
+                body,
+                base,
+                table,
+                slots,
+                row,
+                touched,
+            } => {
+                for &col in columns {
+                    let Some(slot) = row.values.get_mut(col) else {
+                        continue;
+                    };
+                    if slot.is_some() {
+                        continue;
+                    }
+                    match slots.get(col) {
+                        Some(Slot::Null) => *slot = Some(Value::Null),
+                        Some(Slot::At(at)) => {
+                            let (Some(bytes), Some(desc)) =
+                                (body.get(*at..), table.columns.get(col))
+                            else {
+                                continue;
+                            };
+                            let mut c = Cursor::with_base(bytes, base.saturating_add(*at));
+                            *slot = Some(decode_value(&mut c, desc)?);
+                        }
+                        Some(Slot::Absent) | None => continue,
+                    }
+                    touched.push(col);
+                }
+                Ok(row)
+            }
+        }
+    }
+}
+
+/// Row changes of one table that a [`RowFilter`] left undecoded in a transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRows {
+    /// Index of the table's description in [`Transaction::tables`](crate::Transaction).
+    pub table_index: usize,
+    /// How many row changes were skipped.
+    pub rows: u64,
+    /// What the probe noted about single changes, in binlog order.
+    #[serde(default, skip_serializing_if = "RowNotes::is_empty")]
+    pub notes: RowNotes,
+}
+
+/// Notes a [`RowProbe`] wrote about single row changes, each with its place: the
+/// number of kept changes of the transaction before the change it is about (its
+/// place among [`Transaction::changes`](crate::Transaction)). Stored flat, so that
+/// a note costs no allocation of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowNotes {
+    /// Place and end (in `bytes`) of each note.
+    index: Vec<(usize, usize)>,
+    bytes: Vec<u8>,
+}
+
+impl RowNotes {
+    /// Whether there is no note.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Number of notes.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Appends a note about a change at place `at`.
+    pub fn push(&mut self, at: usize, note: &[u8]) {
+        self.bytes.extend_from_slice(note);
+        self.index.push((at, self.bytes.len()));
+    }
+
+    /// Each note with its place, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+        let mut start = 0;
+        self.index.iter().map(move |&(at, end)| {
+            let note = self.bytes.get(start..end).unwrap_or(&[]);
+            start = end;
+            (at, note)
+        })
+    }
+}
+
+/// Counters of what a reader decoded, to see that a filter saves work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Row changes decoded in full.
+    pub rows_decoded: u64,
+    /// Row changes counted without being decoded in full.
+    pub rows_skipped: u64,
+    /// Single values a probe decoded.
+    pub values_probed: u64,
+}
+
+impl ReadStats {
+    pub(crate) fn add(&mut self, other: &ReadStats) {
+        self.rows_decoded += other.rows_decoded;
+        self.rows_skipped += other.rows_skipped;
+        self.values_probed += other.values_probed;
+    }
+}
+
+/// The row changes of one transaction decoded so far.
+#[derive(Debug, Default)]
+pub(crate) struct Acc {
+    pub changes: Vec<RowChange>,
+    /// Skipped rows by table index.
+    pub skipped: std::collections::BTreeMap<usize, SkippedRows>,
+}
+
+impl Acc {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.skipped.is_empty()
+    }
+
+    pub fn skipped_rows(&self) -> u64 {
+        self.skipped.values().map(|s| s.rows).sum()
+    }
+
+    fn entry(&mut self, table_index: usize) -> &mut SkippedRows {
+        self.skipped
+            .entry(table_index)
+            .or_insert_with(|| SkippedRows {
+                table_index,
+                rows: 0,
+                notes: RowNotes::default(),
+            })
+    }
+
+    fn skip(&mut self, table_index: usize, rows: u64) {
+        if rows > 0 {
+            self.entry(table_index).rows += rows;
+        }
+    }
+
+    /// Records the probe's note about the change it just judged.
+    fn note(&mut self, table_index: usize, note: &[u8]) {
+        if !note.is_empty() {
+            let at = self.changes.len();
+            self.entry(table_index).notes.push(at, note);
+        }
+    }
+
+    /// Appends the rows of a later part of the same transaction.
+    pub fn extend(&mut self, other: Acc) {
+        let shift = self.changes.len();
+        self.changes.extend(other.changes);
+        for s in other.skipped.into_values() {
+            let mine = self.entry(s.table_index);
+            mine.rows += s.rows;
+            for (at, note) in s.notes.iter() {
+                mine.notes.push(at + shift, note);
+            }
+        }
+    }
+
+    /// The changes and the skipped rows (by table index) of the transaction.
+    pub fn into_parts(self) -> (Vec<RowChange>, Vec<SkippedRows>) {
+        (self.changes, self.skipped.into_values().collect())
+    }
+}
+
+/// Scratch space reused from row to row.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// The value widths of the last table walked (held, so that the pointer is
+    /// not reused by another table).
+    widths: Option<(Arc<TableDescription>, Vec<Width>)>,
+    before_slots: Vec<Slot>,
+    after_slots: Vec<Slot>,
+    before_row: Row,
+    after_row: Row,
+    before_touched: Vec<usize>,
+    after_touched: Vec<usize>,
+    notes: Vec<u8>,
+}
+
+impl Scratch {
+    fn widths(&mut self, table: &Arc<TableDescription>) -> Vec<Width> {
+        match &self.widths {
+            Some((t, w)) if Arc::ptr_eq(t, table) => w.clone(),
+            _ => {
+                let w = widths(table);
+                self.widths = Some((Arc::clone(table), w.clone()));
+                w
+            }
+        }
+    }
+}
+
+/// Makes `row` a row of `n` absent columns again, clearing only what was decoded.
+fn reset(row: &mut Row, touched: &mut Vec<usize>, n: usize) {
+    if row.values.len() == n {
+        for c in touched.drain(..) {
+            if let Some(v) = row.values.get_mut(c) {
+                *v = None;
+            }
+        }
+    } else {
+        touched.clear();
+        row.values.clear();
+        row.values.resize(n, None);
+    }
+}
+
+fn row_change(
+    table: &Arc<TableDescription>,
+    table_index: usize,
+    op: RowOp,
+    before: Option<Row>,
+    after: Option<Row>,
+    image: RowImage,
+) -> RowChange {
+    RowChange {
+        table_index,
+        schema: table.schema.clone(),
+        table: table.table.clone(),
+        op,
+        before,
+        after,
+        image,
+    }
+}
+
+/// Reads the rows of one rows event as `selection` says, into `acc`.
+pub(crate) fn read_rows(
+    raw: &RawRows<'_>,
+    table: &Arc<TableDescription>,
+    table_index: usize,
+    selection: &RowSelection,
+    acc: &mut Acc,
+    scratch: &mut Scratch,
+    stats: &mut ReadStats,
+) -> DResult<()> {
+    match selection {
+        RowSelection::Probe(probe) if !raw.partial => {
+            probe_rows(raw, table, table_index, probe.as_ref(), acc, scratch, stats)
+        }
+        RowSelection::Count if !raw.partial => {
+            let n = walk_rows(raw, table, &scratch.widths(table))?;
+            stats.rows_skipped += n;
+            acc.skip(table_index, n);
+            Ok(())
+        }
+        _ => {
+            // Every row decoded; a partial JSON update (whose images need the before
+            // image's documents) is judged on its decoded rows.
+            let rows = decode_rows(raw, table)?;
+            stats.rows_decoded += rows.len() as u64;
+            for r in rows {
+                let keep = match selection {
+                    RowSelection::All => true,
+                    RowSelection::Count => false,
+                    RowSelection::Probe(p) => {
+                        scratch.notes.clear();
+                        let keep = judge_decoded(
+                            p.as_ref(),
+                            raw.op,
+                            r.before.as_ref(),
+                            r.after.as_ref(),
+                            &mut scratch.notes,
+                        )?;
+                        acc.note(table_index, &scratch.notes);
+                        keep
+                    }
+                };
+                if keep {
+                    acc.changes.push(row_change(
+                        table,
+                        table_index,
+                        raw.op,
+                        r.before,
+                        r.after,
+                        r.image,
+                    ));
+                } else {
+                    stats.rows_skipped += 1;
+                    stats.rows_decoded -= 1;
+                    acc.skip(table_index, 1);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The probe's verdict on an already decoded change.
+fn judge_decoded(
+    probe: &dyn RowProbe,
+    op: RowOp,
+    before: Option<&Row>,
+    after: Option<&Row>,
+    notes: &mut Vec<u8>,
+) -> Result<bool, DecodeError> {
+    let mut change = ProbeChange {
+        op,
+        before: before.map(ProbeImage::decoded),
+        after: after.map(ProbeImage::decoded),
+    };
+    probe.keep(&mut change, notes)
+}
+
+fn check_width(raw: &RawRows<'_>, table: &TableDescription) -> DResult<()> {
+    if raw.width > table.columns.len() {
+        return Err(DecodeError::new(
+            raw.body_at,
+            format!(
+                "rows event has {} columns but the table map of {}.{} has {}",
+                raw.width,
+                table.schema,
+                table.table,
+                table.columns.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts the rows of an event by walking their images.
+fn walk_rows(raw: &RawRows<'_>, table: &TableDescription, widths: &[Width]) -> DResult<u64> {
+    check_width(raw, table)?;
+    let mut c = Cursor::with_base(raw.body, raw.body_at);
+    let mut n = 0u64;
+    let after_cols = raw.cols_after.unwrap_or(raw.cols);
+    while !c.is_empty() {
+        let start = c.pos();
+        walk_image(&mut c, table, widths, raw.cols, raw.width, None)?;
+        if raw.op == RowOp::Update {
+            walk_image(&mut c, table, widths, after_cols, raw.width, None)?;
+        }
+        if c.pos() == start {
+            return Err(c.err("row image without any bytes (no columns present)"));
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn lazy<'a>(
+    raw: &RawRows<'a>,
+    table: &'a TableDescription,
+    slots: &'a [Slot],
+    row: &'a mut Row,
+    touched: &'a mut Vec<usize>,
+) -> ProbeImage<'a> {
+    ProbeImage {
+        inner: Image::Lazy {
+            body: raw.body,
+            base: raw.body_at,
+            table,
+            slots,
+            row,
+            touched,
+        },
+    }
+}
+
+fn probe_rows(
+    raw: &RawRows<'_>,
+    table: &Arc<TableDescription>,
+    table_index: usize,
+    probe: &dyn RowProbe,
+    acc: &mut Acc,
+    scratch: &mut Scratch,
+    stats: &mut ReadStats,
+) -> DResult<()> {
+    check_width(raw, table)?;
+    let ncols = table.columns.len();
+    let widths = scratch.widths(table);
+    let image = crate::rows::image_kind(table, raw.cols, raw.width);
+    let (has_before, has_after) = match raw.op {
+        RowOp::Insert => (false, true),
+        RowOp::Delete => (true, false),
+        RowOp::Update => (true, true),
+    };
+    // the after image of an update uses the second bitmap, an insert's the first
+    let after_cols = if has_before {
+        raw.cols_after.unwrap_or(raw.cols)
+    } else {
+        raw.cols
+    };
+    // the same bound on decoded slots as `decode_rows`, for the rows kept
+    let slots_per_row = ncols.max(1) * if raw.op == RowOp::Update { 2 } else { 1 };
+    let budget = raw.body.len().saturating_mul(1024).saturating_add(1 << 16);
+    let mut slots = 0usize;
+    let mut c = Cursor::with_base(raw.body, raw.body_at);
+    let mut skipped = 0u64;
+    let mut probed = 0u64;
+    while !c.is_empty() {
+        let before_at = c.pos();
+        if has_before {
+            walk_image(
+                &mut c,
+                table,
+                &widths,
+                raw.cols,
+                raw.width,
+                Some(&mut scratch.before_slots),
+            )?;
+        }
+        let after_at = c.pos();
+        if has_after {
+            walk_image(
+                &mut c,
+                table,
+                &widths,
+                after_cols,
+                raw.width,
+                Some(&mut scratch.after_slots),
+            )?;
+        }
+        if c.pos() == before_at {
+            return Err(c.err("row image without any bytes (no columns present)"));
+        }
+        reset(&mut scratch.before_row, &mut scratch.before_touched, ncols);
+        reset(&mut scratch.after_row, &mut scratch.after_touched, ncols);
+        let mut change = ProbeChange {
+            op: raw.op,
+            before: has_before.then(|| {
+                lazy(
+                    raw,
+                    table,
+                    &scratch.before_slots,
+                    &mut scratch.before_row,
+                    &mut scratch.before_touched,
+                )
+            }),
+            after: has_after.then(|| {
+                lazy(
+                    raw,
+                    table,
+                    &scratch.after_slots,
+                    &mut scratch.after_row,
+                    &mut scratch.after_touched,
+                )
+            }),
+        };
+        scratch.notes.clear();
+        let keep = probe.keep(&mut change, &mut scratch.notes)?;
+        probed += (scratch.before_touched.len() + scratch.after_touched.len()) as u64;
+        acc.note(table_index, &scratch.notes);
+        if !keep {
+            skipped += 1;
+            continue;
+        }
+        slots = slots.saturating_add(slots_per_row);
+        if slots > budget {
+            return Err(c.err("row images are implausibly sparse for their size"));
+        }
+        let decode_at = |at: usize, present: &[u8]| -> DResult<Row> {
+            let bytes = raw.body.get(at..).unwrap_or(&[]);
+            let mut d = Cursor::with_base(bytes, raw.body_at.saturating_add(at));
+            crate::rows::decode_plain_image(&mut d, table, present, raw.width)
+        };
+        let before = if has_before {
+            Some(decode_at(before_at, raw.cols)?)
+        } else {
+            None
+        };
+        let after = if has_after {
+            Some(decode_at(after_at, after_cols)?)
+        } else {
+            None
+        };
+        stats.rows_decoded += 1;
+        acc.changes
+            .push(row_change(table, table_index, raw.op, before, after, image));
+    }
+    stats.rows_skipped += skipped;
+    stats.values_probed += probed;
+    acc.skip(table_index, skipped);
+    Ok(())
+}
+
+/// Applies a row filter to a transaction that is already decoded (from a source
+/// that decoded everything, or in tests): the same changes are kept, and the same
+/// counts and notes recorded, as when the reader applies the filter while decoding.
+pub fn apply_row_filter(
+    tx: &mut crate::Transaction,
+    filter: &dyn RowFilter,
+) -> Result<(), DecodeError> {
+    let mut selections: Vec<Option<RowSelection>> = vec![None; tx.tables.len()];
+    let mut acc = Acc::default();
+    let old = std::mem::take(&mut tx.changes);
+    // notes already there refer to places among the changes before this filter
+    let mut kept_before = Vec::with_capacity(old.len() + 1);
+    let mut notes = Vec::new();
+    for c in old {
+        kept_before.push(acc.changes.len());
+        let selection = match (
+            tx.tables.get(c.table_index),
+            selections.get_mut(c.table_index),
+        ) {
+            (Some(table), Some(slot)) => slot.get_or_insert_with(|| filter.select(table)),
+            _ => {
+                acc.changes.push(c);
+                continue;
+            }
+        };
+        let keep = match selection {
+            RowSelection::All => true,
+            RowSelection::Count => false,
+            RowSelection::Probe(p) => {
+                notes.clear();
+                let keep = judge_decoded(
+                    p.as_ref(),
+                    c.op,
+                    c.before.as_ref(),
+                    c.after.as_ref(),
+                    &mut notes,
+                )?;
+                acc.note(c.table_index, &notes);
+                keep
+            }
+        };
+        if keep {
+            acc.changes.push(c);
+        } else {
+            acc.skip(c.table_index, 1);
+        }
+    }
+    kept_before.push(acc.changes.len());
+    for s in std::mem::take(&mut tx.skipped) {
+        let mine = acc.entry(s.table_index);
+        mine.rows += s.rows;
+        let mut all: Vec<(usize, Vec<u8>)> =
+            mine.notes.iter().map(|(a, n)| (a, n.to_vec())).collect();
+        for (at, note) in s.notes.iter() {
+            let at = kept_before
+                .get(at)
+                .or(kept_before.last())
+                .copied()
+                .unwrap_or(0);
+            all.push((at, note.to_vec()));
+        }
+        all.sort_by_key(|(at, _)| *at);
+        mine.notes = RowNotes::default();
+        for (at, note) in all {
+            mine.notes.push(at, &note);
+        }
+    }
+    let (changes, skipped) = acc.into_parts();
+    tx.changes = changes;
+    tx.skipped = skipped;
+    Ok(())
+}

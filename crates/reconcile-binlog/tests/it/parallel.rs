@@ -1,0 +1,163 @@
+//! The parallel reader yields what the sequential reader yields: the same items in
+//! the same order, the same first error and nothing after it, whatever the number
+//! of workers and however small the batches (which then cut transactions).
+
+use std::path::PathBuf;
+
+use reconcile_binlog::{BinlogReader, ChecksumPolicy, FileSource, ReadItem, ReaderOptions};
+
+use crate::common::corpus_file;
+
+/// Each item (or the error) as text; `Debug` shows every field, and unlike `==` it
+/// finds a NaN equal to itself.
+fn sequential(name: &str, bytes: &[u8], opts: ReaderOptions) -> Vec<String> {
+    BinlogReader::new(FileSource::from_bytes(name, bytes.to_vec()), opts)
+        .map(|item| format!("{item:?}"))
+        .collect()
+}
+
+fn parallel(
+    name: &str,
+    bytes: &[u8],
+    opts: ReaderOptions,
+    workers: usize,
+    batch: usize,
+) -> Vec<String> {
+    BinlogReader::new(FileSource::from_bytes(name, bytes.to_vec()), opts)
+        .parallel(workers, |item: ReadItem| item)
+        .with_batch_bytes(batch)
+        .map(|item| format!("{item:?}"))
+        .collect()
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
+    let mut files = vec![PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/mariadb-compressed.000001"
+    ))];
+    for scenario in std::fs::read_dir(&root).unwrap() {
+        let scenario = scenario.unwrap().path();
+        // `large` is the same story at 69 MiB: too slow for a debug build
+        if !scenario.is_dir() || scenario.ends_with("large") {
+            continue;
+        }
+        for side in ["east", "west"] {
+            let Ok(dir) = std::fs::read_dir(scenario.join(side)) else {
+                continue;
+            };
+            for f in dir {
+                let f = f.unwrap().path();
+                if f.extension().is_none_or(|e| e != "index") {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    for rel in [
+        "rust_mysql_common/test-data/binlogs/json.binlog.000001",
+        "mysql-binlog-connector-rust/tests/parse_file_tests/mysql-bin.000057",
+        "rust_mysql_common/test-data/binlogs/binlog_transaction_with_GTID_TAG.000001",
+    ] {
+        if let Some(p) = corpus_file(rel) {
+            files.push(p);
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_fixture_reads_the_same_in_parallel() {
+    let files = fixtures();
+    assert!(files.len() > 20, "{files:?}");
+    let mut items = 0;
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let name = f.display().to_string();
+        let expected = sequential(&name, &bytes, ReaderOptions::default());
+        items += expected.len();
+        for (workers, batch) in [(1, 1), (2, 700), (3, 1 << 20)] {
+            let got = parallel(&name, &bytes, ReaderOptions::default(), workers, batch);
+            assert_eq!(
+                got, expected,
+                "{name}: {workers} workers, batches of {batch} bytes"
+            );
+        }
+    }
+    assert!(items > 200, "only {items} items in all fixtures");
+}
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+/// Damage decodes to the same error at the same place (checksums off, so that the
+/// damage reaches the decoders), and truncation too.
+#[test]
+fn damaged_input_fails_the_same_in_parallel() {
+    let files: Vec<Vec<u8>> = fixtures()
+        .iter()
+        .filter(|f| {
+            let name = f.display().to_string();
+            name.contains("mariadb-compressed") || name.contains("fk-cascade/west")
+        })
+        .map(|f| std::fs::read(f).unwrap())
+        .collect();
+    assert!(files.len() >= 2);
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let no_checksums = || ReaderOptions {
+        verify_checksums: ChecksumPolicy::Skip,
+        ..ReaderOptions::default()
+    };
+    let mut errors = 0;
+    for i in 0..300 {
+        let original = &files[i % files.len()];
+        let mut bytes = original.clone();
+        if i % 3 == 0 {
+            bytes.truncate((rng.next() as usize) % original.len());
+        } else {
+            for _ in 0..1 + rng.next() % 3 {
+                let at = (rng.next() as usize) % bytes.len();
+                bytes[at] ^= 1 << (rng.next() % 8);
+            }
+        }
+        let expected = sequential("bad", &bytes, no_checksums());
+        if expected.last().is_some_and(|l| l.starts_with("Err")) {
+            errors += 1;
+        }
+        for (workers, batch) in [(2, 1), (2, 1 << 20)] {
+            let got = parallel("bad", &bytes, no_checksums(), workers, batch);
+            assert_eq!(got, expected, "case {i}: {workers} workers, batch {batch}");
+        }
+    }
+    // the damage must reach the decoders often enough to mean something
+    assert!(errors > 50, "only {errors} of 300 damaged inputs failed");
+}
+
+/// A map that panics panics the caller, not a worker silently.
+#[test]
+fn a_panicking_map_panics_the_caller() {
+    let f = &fixtures()[0];
+    let bytes = std::fs::read(f).unwrap();
+    let result = std::panic::catch_unwind(|| {
+        BinlogReader::new(FileSource::from_bytes("x", bytes), ReaderOptions::default())
+            .parallel(2, |item: ReadItem| {
+                if matches!(item, ReadItem::Transaction(_)) {
+                    panic!("map failed");
+                }
+                item
+            })
+            .count()
+    });
+    assert!(result.is_err());
+}
