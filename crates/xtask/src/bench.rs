@@ -87,7 +87,6 @@ impl Options {
                         it.next().ok_or(format!("--out needs a file\n\n{USAGE}"))?,
                     ))
                 }
-                "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
             }
         }
@@ -134,6 +133,8 @@ pub struct ScanSummary {
     /// Sizes of `plan.jsonl` and `conflicts.csv`.
     pub plan_bytes: u64,
     pub worksheet_bytes: u64,
+    /// The longest line of `plan.jsonl` (one item, or the header).
+    pub plan_longest_line: u64,
 }
 
 #[derive(Debug)]
@@ -221,16 +222,20 @@ impl Verdict {
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let options = Options::parse(args)?;
     let tools = Tools::find()?;
     let root = workspace_root();
-    let reconcile = build_release(&root)?;
     let size = if options.quick {
         dataset::QUICK
     } else {
         dataset::FULL
     };
     let data = dataset::ensure(&root, size, options.regenerate)?;
+    let reconcile = build_release(&root)?;
     let tmp = tempfile::Builder::new()
         .prefix("reconcile-bench-")
         .tempdir()
@@ -504,6 +509,16 @@ fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
+fn longest_line(path: &Path) -> u64 {
+    std::fs::read(path).map_or(0, |bytes| {
+        bytes
+            .split(|b| *b == b'\n')
+            .map(|l| l.len() as u64)
+            .max()
+            .unwrap_or(0)
+    })
+}
+
 fn read_summary(out: &Path) -> Result<ScanSummary, String> {
     let path = out.join("summary.json");
     let text = std::fs::read_to_string(&path)
@@ -528,6 +543,7 @@ fn read_summary(out: &Path) -> Result<ScanSummary, String> {
         west_own: own("west"),
         plan_bytes: size(&out.join("plan.jsonl")),
         worksheet_bytes: size(&out.join("conflicts.csv")),
+        plan_longest_line: longest_line(&out.join("plan.jsonl")),
     })
 }
 
@@ -751,4 +767,34 @@ fn verdicts(inspect: &InspectResult, scan: &ScanResult, apply: &ApplyResult) -> 
             profile: None,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_the_writes_and_transactions_of_a_sql_out_script() {
+        let script = "SET NAMES binary;\n\n-- group 1\nSTART TRANSACTION;\n\
+            -- guard (item 1): no row of `db`.`t` WHERE `id` <=> 1\n\
+            INSERT INTO `db`.`t` (`id`) VALUES (1);\n\
+            UPDATE `db`.`t` SET `v` = 2 WHERE `id` <=> 2 LIMIT 1;\n\
+            INSERT INTO `reconcile`.`reconcile_journal` (plan_id, group_id, items) VALUES ('p', 1, '[1,2]');\n\
+            COMMIT;\n\n-- group 2\nSTART TRANSACTION;\nDELETE FROM `db`.`t` WHERE `id` <=> 3 LIMIT 1;\n\
+            INSERT INTO `reconcile`.`reconcile_journal` (plan_id, group_id, items) VALUES ('p', 2, '[3]');\nCOMMIT;\n";
+        assert_eq!(count_writes(script), (3, 2));
+    }
+
+    #[test]
+    fn reads_a_count_from_the_last_matching_log_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("stderr");
+        std::fs::write(
+            &log,
+            "INFO inspect done transactions=1 rows=5\nINFO inspect done transactions=2 rows=479547\nINFO other rows=9\n",
+        )
+        .unwrap();
+        assert_eq!(logged_count(&log, "inspect done", "rows="), Some(479_547));
+        assert_eq!(logged_count(&log, "scan done", "rows="), None);
+    }
 }

@@ -123,10 +123,16 @@ pub fn cache_root(workspace: &Path) -> Result<PathBuf, String> {
             .map_err(|e| format!("cannot read the current directory: {e}"))?
             .join(root)
     };
-    fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
-    let canonical = root
+    // Resolve symlinks through the part that exists, before creating anything.
+    let existing = root
+        .ancestors()
+        .find(|a| a.exists())
+        .unwrap_or_else(|| Path::new("/"));
+    let rest = root.strip_prefix(existing).unwrap_or(Path::new(""));
+    let canonical = existing
         .canonicalize()
-        .map_err(|e| format!("cannot resolve {}: {e}", root.display()))?;
+        .map_err(|e| format!("cannot resolve {}: {e}", existing.display()))?
+        .join(rest);
     let workspace = workspace
         .canonicalize()
         .unwrap_or_else(|_| workspace.to_owned());
@@ -138,6 +144,8 @@ pub fn cache_root(workspace: &Path) -> Result<PathBuf, String> {
             workspace.display()
         ));
     }
+    fs::create_dir_all(&canonical)
+        .map_err(|e| format!("cannot create {}: {e}", canonical.display()))?;
     Ok(canonical)
 }
 
@@ -190,7 +198,24 @@ const MARKER: &str = "COMPLETE";
 /// The data set of `size`: from the cache, or generated into it first.
 pub fn ensure(workspace: &Path, size: Size, regenerate: bool) -> Result<Dataset, String> {
     let version = version();
-    let dir = cache_root(workspace)?.join(&version).join(size.name);
+    let root = cache_root(workspace)?;
+    let others: Vec<String> = fs::read_dir(&root)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('g') && *n != version)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !others.is_empty() {
+        eprintln!(
+            "xtask: bench: {} also holds data sets of other generator versions ({}); remove \
+             them when no checkout uses them",
+            root.display(),
+            others.join(", ")
+        );
+    }
+    let dir = root.join(&version).join(size.name);
     let marker = dir.join(MARKER);
     if regenerate || !marker.is_file() {
         if dir.exists() {
@@ -380,7 +405,7 @@ fn load_west(west: &MariaDb, target: u64) -> Result<(), String> {
     let reported = AtomicU64::new(0);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..LOAD_SESSIONS)
-            .map(|session| {
+            .map(|_| {
                 let calls = &calls;
                 let reported = &reported;
                 scope.spawn(move || -> Result<(), String> {
@@ -398,13 +423,11 @@ fn load_west(west: &MariaDb, target: u64) -> Result<(), String> {
                                 started.elapsed().as_secs_f64()
                             );
                         }
-                        let n = calls.fetch_add(1, Ordering::Relaxed);
-                        west.exec(&format!(
-                            "SET SESSION rand_seed1 = {}, rand_seed2 = {}; CALL bench.shop_load({LOAD_CHUNK})",
-                            1000 + n,
-                            2000 + session
-                        ))
-                        .map_err(|e| format!("West's load: {e}"))?;
+                        // Each call is a new session with its own random seed: seeding
+                        // them alike would repeat the same rows.
+                        calls.fetch_add(1, Ordering::Relaxed);
+                        west.exec(&format!("CALL bench.shop_load({LOAD_CHUNK})"))
+                            .map_err(|e| format!("West's load: {e}"))?;
                     }
                 })
             })

@@ -255,3 +255,34 @@ impl Series {
             .unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("--port=3306"), "--port=3306");
+        assert_eq!(shell_word("/tmp/a b"), "'/tmp/a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn best_and_median_of_runs() {
+        let sample = |ms| Sample {
+            wall: Duration::from_millis(ms),
+            user: Duration::from_millis(ms / 2),
+            sys: Duration::ZERO,
+            max_rss_kib: ms,
+        };
+        let mut s = Series::default();
+        for ms in [30, 10, 20] {
+            s.push(sample(ms));
+        }
+        assert_eq!(s.best(), Duration::from_millis(10));
+        assert_eq!(s.median(), Duration::from_millis(20));
+        assert_eq!(s.best_cpu(), Duration::from_millis(5));
+        assert_eq!(s.max_rss_kib(), 30);
+    }
+}

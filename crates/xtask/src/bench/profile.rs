@@ -221,7 +221,7 @@ pub fn record(
 }
 
 /// Whether an inclusive line names a function worth reading: one of reconcile's
-/// crates, a plainly named inlined function (`write_plan (inlined)`), or one with at
+/// crates (not a generic one merely instantiated with its types), a plainly named inlined function (`write_plan (inlined)`), or one with at
 /// least 2% of its own; not the generic iterator and allocator frames between them.
 fn telling_frame(line: &str) -> bool {
     let mut words = line.split_whitespace();
@@ -230,7 +230,8 @@ fn telling_frame(line: &str) -> bool {
         .and_then(|w| w.trim_end_matches('%').parse().ok())
         .unwrap_or(0.0);
     let symbol = line.split_once("] ").map_or("", |(_, s)| s);
-    symbol.contains("reconcile")
+    symbol.starts_with("reconcile")
+        || symbol.starts_with("<reconcile")
         || (symbol.ends_with("(inlined)") && !symbol.contains(['<', '{', ':']))
         || own >= 2.0
 }
@@ -248,3 +249,33 @@ const RUNTIME_FRAMES: &[&str] = &[
     "[.] _start",
     "__rust_begin_short_backtrace",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_reconciles_frames_and_heavy_ones() {
+        assert!(telling_frame(
+            "    51.93%     0.00%  [.] reconcile::report::write_all"
+        ));
+        assert!(telling_frame(
+            "    51.93%     0.00%  [.] write_plan (inlined)"
+        ));
+        assert!(telling_frame(
+            "    80.57%    80.57%  [.] __memmove_avx512_unaligned_erms"
+        ));
+        assert!(!telling_frame(
+            "    31.16%     0.00%  [.] from_iter<serde_json::value::Value, core::iter::Map> (inlined)"
+        ));
+        assert!(!telling_frame(
+            "     5.20%     0.00%  [.] alloc::raw_vec::RawVec<T,A>::grow_one"
+        ));
+        assert!(!telling_frame(
+            "    65.59%     0.00%  [.] block_on<reconcile::apply::run::{async_block_env#1}> (inlined)"
+        ));
+        assert!(telling_frame(
+            "     6.73%     0.82%  [.] <reconcile_binlog::source::FileSource as reconcile_binlog::source::EventSource>::next_item"
+        ));
+    }
+}

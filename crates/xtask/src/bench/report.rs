@@ -408,7 +408,8 @@ pub fn markdown(r: &Results) -> String {
     let _ = writeln!(
         t,
         "The scan of main finds East's own window: {}; West's: {}; {} items: {} auto, {} skip, \
-         {} review. It writes a plan of {:.0} MB and a worksheet of {:.0} MB.\n",
+         {} review. It writes a plan of {:.0} MB (its longest line {:.0} kB) and a worksheet \
+         of {:.0} MB.\n",
         sm.east_own,
         sm.west_own,
         thousands(sm.items),
@@ -416,6 +417,7 @@ pub fn markdown(r: &Results) -> String {
         thousands(sm.skip),
         thousands(sm.review),
         mb(sm.plan_bytes),
+        sm.plan_longest_line as f64 / 1e3,
         mb(sm.worksheet_bytes)
     );
 
@@ -569,9 +571,14 @@ pub fn markdown(r: &Results) -> String {
     }
     let _ = writeln!(
         t,
-        "# then $TMP/client.sql = the journal's CREATE statements + $TMP/apply.sql\n\
+        "# $TMP/client.sql = the journal's CREATE statements + $TMP/apply.sql{}\n\
          # before each timed run: DROP DATABASE bench, reconcile; load $DATA/apply/west-data.sql\n\
-         # apply (timed)\n{}\n# client pipe (timed)\n{}\n# after each: \n{}\n```\n",
+         # apply (timed)\n{}\n# client pipe (timed)\n{}\n# after each timed run (untimed)\n{}\n```\n",
+        if r.apply.sql_out_timestamp_fixes > 0 {
+            " with ` UTC` removed after timestamps (see above)"
+        } else {
+            ""
+        },
         shown(r, &a.ours_cmd),
         shown(r, &a.theirs_cmd),
         shown(r, &r.apply.verify_cmd)

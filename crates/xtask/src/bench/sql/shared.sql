@@ -95,7 +95,7 @@ BEGIN
       WHERE id = c;
   ELSEIF pick < 0.82 THEN
     INSERT INTO customers (email, name, country, balance, prefs, created_at)
-      VALUES (CONCAT('new-', MD5(RAND()), '@example.com'), CONCAT('Newcomer ', SUBSTRING(MD5(RAND()), 1, 8)),
+      VALUES (CONCAT('new-', UUID(), '@example.com'), CONCAT('Newcomer ', SUBSTRING(MD5(RAND()), 1, 8)),
               ELT(1 + FLOOR(RAND() * 5), 'DE', 'FR', 'US', 'JP', 'BR'), 0,
               JSON_OBJECT('lang', 'en', 'newsletter', RAND() < 0.5), NOW(6));
   ELSEIF pick < 0.95 THEN
