@@ -133,8 +133,9 @@ pub struct ScanSummary {
     /// Sizes of `plan.jsonl` and `conflicts.csv`.
     pub plan_bytes: u64,
     pub worksheet_bytes: u64,
-    /// The longest line of `plan.jsonl` (one item, or the header).
-    pub plan_longest_line: u64,
+    /// The first line of `plan.jsonl` (the header), and its longest item line.
+    pub plan_header_bytes: u64,
+    pub plan_longest_item: u64,
 }
 
 #[derive(Debug)]
@@ -509,14 +510,22 @@ fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
-fn longest_line(path: &Path) -> u64 {
-    std::fs::read(path).map_or(0, |bytes| {
-        bytes
-            .split(|b| *b == b'\n')
-            .map(|l| l.len() as u64)
-            .max()
-            .unwrap_or(0)
-    })
+/// The length of a plan's header line and of its longest item line.
+fn plan_lines(path: &Path) -> (u64, u64) {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let lines: Vec<u64> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.len() as u64)
+        .collect();
+    match lines.split_first() {
+        // The last line is the end line with the plan's hash.
+        Some((header, rest)) => (
+            *header,
+            rest.iter().rev().skip(1).copied().max().unwrap_or(0),
+        ),
+        None => (0, 0),
+    }
 }
 
 fn read_summary(out: &Path) -> Result<ScanSummary, String> {
@@ -526,6 +535,7 @@ fn read_summary(out: &Path) -> Result<ScanSummary, String> {
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let (header, longest_item) = plan_lines(&out.join("plan.jsonl"));
     let own = |side: &str| {
         let s = &json[side];
         format!(
@@ -543,7 +553,8 @@ fn read_summary(out: &Path) -> Result<ScanSummary, String> {
         west_own: own("west"),
         plan_bytes: size(&out.join("plan.jsonl")),
         worksheet_bytes: size(&out.join("conflicts.csv")),
-        plan_longest_line: longest_line(&out.join("plan.jsonl")),
+        plan_header_bytes: header,
+        plan_longest_item: longest_item,
     })
 }
 

@@ -408,8 +408,8 @@ pub fn markdown(r: &Results) -> String {
     let _ = writeln!(
         t,
         "The scan of main finds East's own window: {}; West's: {}; {} items: {} auto, {} skip, \
-         {} review. It writes a plan of {:.0} MB (its longest line {:.0} kB) and a worksheet \
-         of {:.0} MB.\n",
+         {} review. It writes a plan of {:.0} MB (its header line {:.0} kB, its longest item \
+         line {:.0} kB) and a worksheet of {:.0} MB.\n",
         sm.east_own,
         sm.west_own,
         thousands(sm.items),
@@ -417,7 +417,8 @@ pub fn markdown(r: &Results) -> String {
         thousands(sm.skip),
         thousands(sm.review),
         mb(sm.plan_bytes),
-        sm.plan_longest_line as f64 / 1e3,
+        sm.plan_header_bytes as f64 / 1e3,
+        sm.plan_longest_item as f64 / 1e3,
         mb(sm.worksheet_bytes)
     );
 
