@@ -12,3 +12,7 @@ demo:
 # Regenerate testdata/ binlogs from their SQL against real MariaDB servers.
 gen-testdata *SCENARIOS:
     cargo xtask gen-testdata {{SCENARIOS}}
+
+# Benchmark reconcile on >= 1 GB of binlogs (cached outside the repo); writes bench/results.md.
+bench *ARGS:
+    cargo xtask bench {{ARGS}}

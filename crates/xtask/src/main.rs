@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so that it runs
 //! wherever cargo does. See `cargo xtask help`.
 
+mod bench;
 mod gen_mysql;
 mod gen_testdata;
 mod test;
@@ -18,6 +19,11 @@ Commands:
                  from its SQL, against real MariaDB servers, and serialize the binlogs
                  of the MySQL-flavor scenarios (`generator = mysql` in scenario.conf);
                  `gen-testdata NAME...` for some of them
+  bench          benchmark reconcile against mariadb-binlog, cat and the mariadb client
+                 on >= 1 GB of binlogs made once by real MariaDB servers and cached in
+                 $RECONCILE_BENCH_CACHE (default ~/.cache/reconcile-bench); prints the
+                 results and writes bench/results.md. `bench --help` for its options
+                 (`--quick`: a ~100 MB data set)
   help           this text
 ";
 
@@ -26,6 +32,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("gen-testdata") => gen_testdata_all(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        // Internal: runs one measured command for `bench` (see bench/measure.rs).
+        Some(bench::MEASURE_HELPER) => bench::measure_helper(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{HELP}");
             Ok(())
