@@ -697,6 +697,27 @@ fn dry_run_writes_nothing_and_sql_out_is_a_script_that_does_what_apply_does() {
     );
 }
 
+/// Every column type's `--sql-out` literal is valid SQL for the same value:
+/// the script of the `types` fixture runs and verify finds what apply would write.
+#[test]
+fn sql_out_scripts_hold_a_valid_literal_of_every_type() {
+    if !live_servers_available("sql_out_scripts_hold_a_valid_literal_of_every_type") {
+        return;
+    }
+    let live = Live::new("types", &[]);
+    let west = &live.brain.west;
+    let script = live.dir.path().join("apply.sql");
+    let out = live.apply(&["--undecided", "skip", "--sql-out", script.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sql = std::fs::read_to_string(&script).unwrap();
+    assert!(!sql.contains("' UTC"), "{sql}");
+    west.exec("CREATE DATABASE reconcile; CREATE TABLE reconcile.reconcile_journal (plan_id VARCHAR(64) NOT NULL, group_id BIGINT UNSIGNED NOT NULL, applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), items TEXT NOT NULL, PRIMARY KEY (plan_id, group_id))").unwrap();
+    west.run_script(&sql).unwrap();
+    let out = live.verify();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(" 0 mismatches"), "{}", text(&out));
+}
+
 /// A CA, a server certificate for 127.0.0.1 signed by it, and another CA, as PEM
 /// files in `dir`: (ca, cert, key, other_ca).
 fn tls_files(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {

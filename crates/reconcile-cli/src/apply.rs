@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::connect::{tls_refused, ConnectArgs, Endpoint};
 use crate::plan::{groups, read_decisions, read_plan, Held, Plan};
-use crate::render::{hex, value_text};
+use crate::render::{hex, timestamp_utc, value_json, value_text};
 
 /// Exit code when any group's guard failed (nothing of it was written).
 pub const EXIT_GUARD_FAILED: u8 = 3;
@@ -292,6 +292,18 @@ fn literal(v: &Value) -> String {
         }
         Value::Json(t) => format!("X'{}'", hex(t.as_bytes())),
         Value::Decimal(d) => format!("'{d}'"),
+        // the script sets time_zone = '+00:00': the UTC text is the value
+        Value::Timestamp { secs, micros, fsp } => {
+            format!("'{}'", timestamp_utc(*secs, *micros, *fsp))
+        }
+        Value::Enum { index, label } => match label {
+            Some(label) => format!("X'{}'", hex(&label.0)),
+            None => index.to_string(),
+        },
+        Value::Set { mask, labels } => match (labels, value_json(v)) {
+            (Some(_), serde_json::Value::String(text)) => format!("X'{}'", hex(text.as_bytes())),
+            _ => mask.to_string(),
+        },
         other => value_text(other),
     }
 }
