@@ -228,32 +228,83 @@ fn write_plan(
     outcome: &Outcome,
     hashes: &[String],
 ) -> anyhow::Result<()> {
-    let mut items = String::new();
-    for (item, hash) in outcome.items.iter().zip(hashes) {
-        let line = json!({ "type": "item", "item_hash": format!("sha256:{hash}"), "item": item });
-        items.push_str(&line.to_string());
-        items.push('\n');
+    use std::io::{BufWriter, Read, Write};
+    let cannot = || format!("cannot write {}", path.display());
+    // The header names the hash of the item lines, so they are written first, to a
+    // file beside the plan, one at a time: the plan is never held in memory.
+    let items_path = path.with_extension("items.partial");
+    let mut items_hash = Sha256::new();
+    {
+        let mut w = BufWriter::new(fs::File::create(&items_path).with_context(cannot)?);
+        for (item, hash) in outcome.items.iter().zip(hashes) {
+            let line =
+                json!({ "type": "item", "item_hash": format!("sha256:{hash}"), "item": item });
+            let mut text = line.to_string();
+            text.push('\n');
+            items_hash.update(text.as_bytes());
+            w.write_all(text.as_bytes()).with_context(cannot)?;
+        }
+        w.flush().with_context(cannot)?;
     }
-    let plan_id = sha256_hex(items.as_bytes())[..16].to_owned();
-    let header = json!({
-        "type": "header",
-        "format": "reconcile-plan",
-        "version": 1,
-        "plan_id": plan_id,
-        "created_by": format!("reconcile {}", env!("CARGO_PKG_VERSION")),
-        "scan": meta,
-    });
-    let mut text = header.to_string();
-    text.push('\n');
-    text.push_str(&items);
+    let items_hex: String = items_hash
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // serialized as it stands (no JSON tree of a header that may list millions of
+    // GTIDs); the fields in the order of the plan format
+    #[derive(Serialize)]
+    struct Header<'m> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        format: &'static str,
+        version: u32,
+        plan_id: &'m str,
+        created_by: String,
+        scan: &'m ScanMeta,
+    }
+    let header = Header {
+        kind: "header",
+        format: "reconcile-plan",
+        version: 1,
+        plan_id: &items_hex[..16],
+        created_by: format!("reconcile {}", env!("CARGO_PKG_VERSION")),
+        scan: meta,
+    };
+    let mut plan_hash = Sha256::new();
+    let mut w = BufWriter::new(fs::File::create(path).with_context(cannot)?);
+    let mut head = serde_json::to_vec(&header)?;
+    head.push(b'\n');
+    plan_hash.update(&head);
+    w.write_all(&head).with_context(cannot)?;
+    let mut items = fs::File::open(&items_path).with_context(cannot)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = items.read(&mut buf).with_context(cannot)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        plan_hash.update(chunk);
+        w.write_all(chunk).with_context(cannot)?;
+    }
+    drop(items);
+    fs::remove_file(&items_path).with_context(cannot)?;
+    let plan_hex: String = plan_hash
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let end = json!({
         "type": "end",
         "items": outcome.items.len(),
-        "plan_hash": format!("sha256:{}", sha256_hex(text.as_bytes())),
+        "plan_hash": format!("sha256:{plan_hex}"),
     });
-    text.push_str(&end.to_string());
-    text.push('\n');
-    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    let mut tail = end.to_string();
+    tail.push('\n');
+    w.write_all(tail.as_bytes()).with_context(cannot)?;
+    w.flush().with_context(cannot)?;
+    Ok(())
 }
 
 fn write_summary(path: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Result<()> {
