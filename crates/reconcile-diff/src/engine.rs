@@ -15,7 +15,7 @@ use crate::compare::{
     changed_columns, compare_rows, encode_string_bytes, encode_value, encode_values, RowCmp,
 };
 use crate::fold::SideFold;
-use crate::interest::{RetryWatch, TableWatch, Watch, WestFilter};
+use crate::interest::{QuickSet, RetryWatch, TableWatch, Watch, WestFilter};
 use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
 use crate::table::TableInfo;
 
@@ -825,7 +825,7 @@ impl State<'_> {
                     .insert(sig.clone());
             }
         }
-        let mut deleted_parents: HashMap<(String, String), HashSet<KeyBytes>> = HashMap::new();
+        let mut deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>> = HashMap::new();
         for (name, key) in self.deleted_parents.keys() {
             if let Some(n) = names.get(name) {
                 deleted_parents
