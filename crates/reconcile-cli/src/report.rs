@@ -24,9 +24,48 @@ pub struct ScanMeta {
     pub west_files: Vec<String>,
     pub schema: Option<String>,
     pub divergence: Vec<String>,
-    pub east_gtids: Vec<String>,
-    pub west_gtids: Vec<String>,
+    pub east_gtids: StringList,
+    pub west_gtids: StringList,
     pub options: Json,
+}
+
+/// Strings in one buffer, serialized as a JSON array of strings: the plan header
+/// lists every own GTID of both sides, and a `String` each would cost more than the
+/// GTIDs themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringList {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl StringList {
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let s = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            s
+        })
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for StringList {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut list = StringList::default();
+        for s in iter {
+            list.text.push_str(s.as_ref());
+            list.ends.push(list.text.len());
+        }
+        list.text.shrink_to_fit();
+        list.ends.shrink_to_fit();
+        list
+    }
+}
+
+impl Serialize for StringList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// The worksheet's columns, in order.
@@ -347,6 +386,17 @@ fn write_summary(path: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_lists_serialize_as_arrays_of_strings() {
+        let list: StringList = ["0-1-12", "", "a\"b"].into_iter().collect();
+        assert_eq!(list.iter().collect::<Vec<_>>(), ["0-1-12", "", "a\"b"]);
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            serde_json::to_string(&["0-1-12", "", "a\"b"]).unwrap()
+        );
+        assert_eq!(serde_json::to_string(&StringList::default()).unwrap(), "[]");
+    }
 
     #[test]
     fn formula_like_cells_are_neutralised() {
