@@ -159,9 +159,15 @@ impl<'a> Cursor<'a> {
 }
 
 pub(crate) fn le_uint(s: &[u8]) -> u64 {
-    s.iter()
-        .rev()
-        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+    match *s {
+        [a] => u64::from(a),
+        [a, b] => u64::from(u16::from_le_bytes([a, b])),
+        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d])),
+        _ => s
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    }
 }
 
 pub(crate) fn be_uint(s: &[u8]) -> u64 {
@@ -204,6 +210,18 @@ mod tests {
         assert_eq!(c.packed().unwrap(), 0x030201);
         assert_eq!(c.packed().unwrap(), 1);
         assert!(c.packed().is_err());
+    }
+
+    #[test]
+    fn little_endian_widths() {
+        let bytes = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
+        for n in 0..=8 {
+            let slow = bytes[..n]
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            assert_eq!(le_uint(&bytes[..n]), slow, "{n}");
+        }
     }
 
     #[test]

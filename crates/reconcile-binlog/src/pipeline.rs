@@ -23,8 +23,8 @@ use crate::transaction::{Batch, FileFacts, Framer, Piece, ReadItem, RowsWork};
 
 /// A batch is handed on once its rows events hold this many bytes ...
 const BATCH_BYTES: usize = 1 << 20;
-/// ... or it holds this many pieces.
-const BATCH_PIECES: usize = 4096;
+/// ... or it holds this many pieces (small transactions: a few hundred of them).
+const BATCH_PIECES: usize = 1024;
 
 /// What running a batch produced, in order.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub(crate) enum Out<T> {
     /// Rows of a transaction that is assembled by the consumer (it spans batches).
     Part(Acc),
     /// That transaction committed.
-    Commit(crate::Transaction),
+    Commit(Box<crate::Transaction>),
     /// That transaction was dropped.
     Drop(crate::transaction::DropInfo),
     /// Reading stops.
@@ -92,7 +92,7 @@ impl Runner {
                         let (changes, skipped) = std::mem::take(&mut acc).into_parts();
                         tx.changes = changes;
                         tx.skipped = skipped;
-                        event.push(Out::Item(map(ReadItem::Transaction(tx))));
+                        event.push(Out::Item(map(ReadItem::Transaction(*tx))));
                     }
                 }
                 Piece::Drop(info) => {
@@ -171,7 +171,7 @@ impl Consumer {
                 let (changes, skipped) = std::mem::take(&mut self.acc).into_parts();
                 tx.changes = changes;
                 tx.skipped = skipped;
-                Some(Ok(map(ReadItem::Transaction(tx))))
+                Some(Ok(map(ReadItem::Transaction(*tx))))
             }
             Out::Drop(info) => {
                 let rows = std::mem::take(&mut self.acc);

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read};
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, DiagnosticKind, Error};
@@ -49,16 +49,27 @@ struct OpenFile {
     name: String,
     reader: Box<dyn Read>,
     len: u64,
+    /// Offset of the next event.
     pos: u64,
+    /// Offset of the first byte not read yet.
+    read_pos: u64,
     in_use: bool,
 }
 
-/// Reads binlog files one after the other, streaming each with a reusable
-/// buffer: memory use is bounded by the largest event, not the file size.
+/// Bytes read from the file at a time.
+const CHUNK: usize = 1 << 20;
+
+/// Reads binlog files one after the other, streaming each through one window of
+/// about 1 MiB (larger only for a larger event): memory use is bounded by the
+/// largest event, not the file size. Events are handed out as slices of the
+/// window, without another copy.
 pub struct FileSource {
     inputs: VecDeque<Input>,
     current: Option<OpenFile>,
+    /// The window: `buf[start..end]` are the file's bytes from `pos` on.
     buf: Vec<u8>,
+    start: usize,
+    end: usize,
     done: bool,
 }
 
@@ -93,6 +104,8 @@ impl FileSource {
             inputs,
             current: None,
             buf: Vec::new(),
+            start: 0,
+            end: 0,
             done: false,
         }
     }
@@ -130,49 +143,88 @@ impl FileSource {
         let Some(input) = self.inputs.pop_front() else {
             return Ok(None);
         };
-        let (name, mut reader, len): (String, Box<dyn Read>, u64) = match input {
+        let (name, reader, len): (String, Box<dyn Read>, u64) = match input {
             Input::Path(p) => {
                 let name = p.display().to_string();
                 let f = File::open(&p).map_err(|e| io_err(&name, e))?;
                 let len = f.metadata().map_err(|e| io_err(&name, e))?.len();
-                (name, Box::new(BufReader::with_capacity(64 * 1024, f)), len)
+                (name, Box::new(f), len)
             }
             Input::Memory { name, data } => {
                 let len = data.len() as u64;
                 (name, Box::new(std::io::Cursor::new(data)), len)
             }
         };
-        let mut magic = [0u8; 4];
-        let got = read_full(&mut reader, &mut magic).map_err(|e| io_err(&name, e))?;
-        if got < 4 || magic != BINLOG_MAGIC {
-            return Err(Error::BadMagic {
-                file: name,
-                found: magic.get(..got).unwrap_or(&[]).to_vec(),
-            });
-        }
+        self.start = 0;
+        self.end = 0;
         self.current = Some(OpenFile {
             name: name.clone(),
             reader,
             len,
-            pos: 4,
+            pos: 0,
+            read_pos: 0,
             in_use: false,
         });
+        let got = self.fill(4)?;
+        let magic = self
+            .buf
+            .get(self.start..self.start + got.min(4))
+            .unwrap_or(&[]);
+        if got < 4 || magic != BINLOG_MAGIC {
+            let found = magic.to_vec();
+            self.current = None;
+            return Err(Error::BadMagic { file: name, found });
+        }
+        self.start += 4;
+        if let Some(cur) = self.current.as_mut() {
+            cur.pos = 4;
+        }
         Ok(Some(name))
     }
-}
 
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        let Some(rest) = buf.get_mut(n..) else { break };
-        match r.read(rest) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+    /// Makes at least `want` bytes of the current file available in the window
+    /// (fewer only at its end); returns how many are.
+    fn fill(&mut self, want: usize) -> Result<usize, Error> {
+        let Some(cur) = self.current.as_mut() else {
+            return Ok(0);
+        };
+        let mut have = self.end - self.start;
+        if have >= want {
+            return Ok(have);
         }
+        // move what is left to the front, and make room for a chunk or the event
+        self.buf.copy_within(self.start..self.end, 0);
+        self.start = 0;
+        self.end = have;
+        // a chunk, but not more than the file still holds (small files, tests)
+        let in_file = usize::try_from(cur.len.saturating_sub(cur.read_pos)).unwrap_or(usize::MAX);
+        let room = want.max(CHUNK.min(have.saturating_add(in_file)));
+        if self.buf.len() < room {
+            self.buf.resize(room, 0);
+        }
+        while have < want {
+            // never past the length the file had when opened
+            let left = usize::try_from(cur.len.saturating_sub(cur.read_pos)).unwrap_or(usize::MAX);
+            let space = (self.buf.len() - self.end).min(left);
+            if space == 0 {
+                break;
+            }
+            let Some(dst) = self.buf.get_mut(self.end..self.end + space) else {
+                break;
+            };
+            match cur.reader.read(dst) {
+                Ok(0) => break,
+                Ok(k) => {
+                    self.end += k;
+                    cur.read_pos += k as u64;
+                    have += k;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_err(&cur.name, e)),
+            }
+        }
+        Ok(have)
     }
-    Ok(n)
 }
 
 impl EventSource for FileSource {
@@ -196,7 +248,7 @@ impl EventSource for FileSource {
                 }
             }
         }
-        let Some(cur) = self.current.as_mut() else {
+        let Some(cur) = self.current.as_ref() else {
             return Ok(None);
         };
         let remaining = cur.len.saturating_sub(cur.pos);
@@ -205,16 +257,25 @@ impl EventSource for FileSource {
             return self.next_item();
         }
         let offset = cur.pos;
-        let mut header = [0u8; HEADER_LEN];
         let needed = if remaining < HEADER_LEN as u64 {
             HEADER_LEN as u64
         } else {
-            let got = read_full(&mut cur.reader, &mut header).map_err(|e| io_err(&cur.name, e))?;
+            let got = self.fill(HEADER_LEN)?;
+            let header = self
+                .buf
+                .get(self.start..self.start + HEADER_LEN.min(got))
+                .unwrap_or(&[]);
             if got < HEADER_LEN {
                 HEADER_LEN as u64
             } else {
-                let h = EventHeader::parse(&header).map_err(|source| Error::Decode {
-                    file: cur.name.clone(),
+                let name = || {
+                    self.current
+                        .as_ref()
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default()
+                };
+                let h = EventHeader::parse(header).map_err(|source| Error::Decode {
+                    file: name(),
                     offset,
                     event_type: 0,
                     source,
@@ -222,7 +283,7 @@ impl EventSource for FileSource {
                 if (h.event_size as usize) < HEADER_LEN {
                     self.done = true;
                     return Err(Error::Decode {
-                        file: cur.name.clone(),
+                        file: name(),
                         offset,
                         event_type: h.type_code,
                         source: crate::error::DecodeError::new(
@@ -235,15 +296,19 @@ impl EventSource for FileSource {
                     });
                 }
                 if offset == 4 && h.type_code == event_type::FORMAT_DESCRIPTION {
-                    cur.in_use = h.flags & LOG_EVENT_BINLOG_IN_USE_F != 0;
+                    if let Some(cur) = self.current.as_mut() {
+                        cur.in_use = h.flags & LOG_EVENT_BINLOG_IN_USE_F != 0;
+                    }
                 }
                 u64::from(h.event_size)
             }
         };
         if needed > remaining {
-            let name = cur.name.clone();
-            let in_use = cur.in_use;
-            self.current = None;
+            let (name, in_use) = self
+                .current
+                .take()
+                .map(|c| (c.name, c.in_use))
+                .unwrap_or_default();
             if in_use {
                 return Ok(Some(SourceItem::Diagnostic(Diagnostic {
                     message: format!(
@@ -262,25 +327,29 @@ impl EventSource for FileSource {
                 available: remaining,
             });
         }
-        // needed <= remaining <= file length: the allocation is backed by real bytes
+        // needed <= remaining <= file length: the window is backed by real bytes
         let size = needed as usize;
-        self.buf.clear();
-        self.buf.extend_from_slice(&header);
-        self.buf.resize(size, 0);
-        let body = self.buf.get_mut(HEADER_LEN..).unwrap_or(&mut []);
-        let got = read_full(&mut cur.reader, body).map_err(|e| io_err(&cur.name, e))?;
-        if got < size - HEADER_LEN {
+        let got = self.fill(size)?;
+        if got < size {
             self.done = true;
             return Err(Error::Truncated {
-                file: cur.name.clone(),
+                file: self
+                    .current
+                    .as_ref()
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
                 offset,
                 needed,
-                available: (HEADER_LEN + got) as u64,
+                available: got as u64,
             });
         }
-        cur.pos += needed;
+        let at = self.start;
+        self.start += size;
+        if let Some(cur) = self.current.as_mut() {
+            cur.pos += needed;
+        }
         Ok(Some(SourceItem::Event {
-            bytes: &self.buf,
+            bytes: self.buf.get(at..at + size).unwrap_or(&[]),
             offset,
         }))
     }

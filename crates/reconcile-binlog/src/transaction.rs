@@ -322,7 +322,7 @@ pub(crate) enum Piece {
     /// Rows of the open transaction.
     Rows(RowsWork),
     /// The open transaction committed: this is it without its row changes.
-    Commit(Transaction),
+    Commit(Box<Transaction>),
     /// The open transaction was dropped.
     Drop(DropInfo),
     /// Reading stops here.
@@ -523,7 +523,7 @@ impl Framer {
 
     fn finish(&mut self, end: u64) {
         if let Some(b) = self.cur.take() {
-            self.push(Piece::Commit(Transaction {
+            self.push(Piece::Commit(Box::new(Transaction {
                 gtid: b.gtid,
                 server_id: b.server_id,
                 timestamp: b.timestamp,
@@ -536,7 +536,7 @@ impl Framer {
                 changes: Vec::new(),
                 statements: b.statements,
                 skipped: Vec::new(),
-            }));
+            })));
         }
     }
 

@@ -150,7 +150,7 @@ impl Selection {
         if self.tables && tx.changes.is_empty() {
             return Rendered::Skipped;
         }
-        let mut text = Vec::with_capacity(256 + 256 * tx.changes.len());
+        let mut text = Vec::with_capacity(512 + 512 * tx.changes.len());
         match self.format {
             Format::Text => {
                 let _ = write_text(&mut text, &tx);

@@ -134,10 +134,20 @@ fn push_fraction(out: &mut Vec<u8>, micros: u32, fsp: u8) {
     if fsp == 0 {
         return;
     }
-    let mut digits = Vec::with_capacity(10);
-    push_padded(&mut digits, u64::from(micros), 6);
+    // the first fsp (at most 6) digits of micros padded to six digits
+    let mut v = micros;
+    let mut len = 0;
+    let mut digits = [b'0'; 10];
+    while v > 0 && len < digits.len() {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        len += 1;
+    }
+    let len = len.max(6);
     out.push(b'.');
-    out.extend(digits.iter().take(usize::from(fsp.min(6))));
+    out.extend(digits.iter().take(len).rev().take(usize::from(fsp.min(6))));
 }
 
 /// Whether JSON must escape some byte: a control character, `"` or `\\` (eight

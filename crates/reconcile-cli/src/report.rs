@@ -24,11 +24,50 @@ pub struct ScanMeta {
     pub west_files: Vec<String>,
     pub schema: Option<String>,
     pub divergence: Vec<String>,
-    pub east_gtids: Vec<String>,
-    pub west_gtids: Vec<String>,
+    pub east_gtids: StringList,
+    pub west_gtids: StringList,
     pub options: Json,
     /// What was read from each side's server, when a side was streamed.
     pub servers: Json,
+}
+
+/// Strings in one buffer, serialized as a JSON array of strings: the plan header
+/// lists every own GTID of both sides, and a `String` each would cost more than the
+/// GTIDs themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringList {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl StringList {
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let s = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            s
+        })
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for StringList {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut list = StringList::default();
+        for s in iter {
+            list.text.push_str(s.as_ref());
+            list.ends.push(list.text.len());
+        }
+        list.text.shrink_to_fit();
+        list.ends.shrink_to_fit();
+        list
+    }
+}
+
+impl Serialize for StringList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// The worksheet's columns, in order.
@@ -230,32 +269,83 @@ fn write_plan(
     outcome: &Outcome,
     hashes: &[String],
 ) -> anyhow::Result<()> {
-    let mut items = String::new();
-    for (item, hash) in outcome.items.iter().zip(hashes) {
-        let line = json!({ "type": "item", "item_hash": format!("sha256:{hash}"), "item": item });
-        items.push_str(&line.to_string());
-        items.push('\n');
+    use std::io::{BufWriter, Read, Write};
+    let cannot = || format!("cannot write {}", path.display());
+    // The header names the hash of the item lines, so they are written first, to a
+    // file beside the plan, one at a time: the plan is never held in memory.
+    let items_path = path.with_extension("items.partial");
+    let mut items_hash = Sha256::new();
+    {
+        let mut w = BufWriter::new(fs::File::create(&items_path).with_context(cannot)?);
+        for (item, hash) in outcome.items.iter().zip(hashes) {
+            let line =
+                json!({ "type": "item", "item_hash": format!("sha256:{hash}"), "item": item });
+            let mut text = line.to_string();
+            text.push('\n');
+            items_hash.update(text.as_bytes());
+            w.write_all(text.as_bytes()).with_context(cannot)?;
+        }
+        w.flush().with_context(cannot)?;
     }
-    let plan_id = sha256_hex(items.as_bytes())[..16].to_owned();
-    let header = json!({
-        "type": "header",
-        "format": "reconcile-plan",
-        "version": 1,
-        "plan_id": plan_id,
-        "created_by": format!("reconcile {}", env!("CARGO_PKG_VERSION")),
-        "scan": meta,
-    });
-    let mut text = header.to_string();
-    text.push('\n');
-    text.push_str(&items);
+    let items_hex: String = items_hash
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // serialized as it stands (no JSON tree of a header that may list millions of
+    // GTIDs); the fields in the order of the plan format
+    #[derive(Serialize)]
+    struct Header<'m> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        format: &'static str,
+        version: u32,
+        plan_id: &'m str,
+        created_by: String,
+        scan: &'m ScanMeta,
+    }
+    let header = Header {
+        kind: "header",
+        format: "reconcile-plan",
+        version: 1,
+        plan_id: &items_hex[..16],
+        created_by: format!("reconcile {}", env!("CARGO_PKG_VERSION")),
+        scan: meta,
+    };
+    let mut plan_hash = Sha256::new();
+    let mut w = BufWriter::new(fs::File::create(path).with_context(cannot)?);
+    let mut head = serde_json::to_vec(&header)?;
+    head.push(b'\n');
+    plan_hash.update(&head);
+    w.write_all(&head).with_context(cannot)?;
+    let mut items = fs::File::open(&items_path).with_context(cannot)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = items.read(&mut buf).with_context(cannot)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        plan_hash.update(chunk);
+        w.write_all(chunk).with_context(cannot)?;
+    }
+    drop(items);
+    fs::remove_file(&items_path).with_context(cannot)?;
+    let plan_hex: String = plan_hash
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let end = json!({
         "type": "end",
         "items": outcome.items.len(),
-        "plan_hash": format!("sha256:{}", sha256_hex(text.as_bytes())),
+        "plan_hash": format!("sha256:{plan_hex}"),
     });
-    text.push_str(&end.to_string());
-    text.push('\n');
-    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    let mut tail = end.to_string();
+    tail.push('\n');
+    w.write_all(tail.as_bytes()).with_context(cannot)?;
+    w.flush().with_context(cannot)?;
+    Ok(())
 }
 
 fn write_summary(path: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Result<()> {
@@ -299,6 +389,17 @@ fn write_summary(path: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_lists_serialize_as_arrays_of_strings() {
+        let list: StringList = ["0-1-12", "", "a\"b"].into_iter().collect();
+        assert_eq!(list.iter().collect::<Vec<_>>(), ["0-1-12", "", "a\"b"]);
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            serde_json::to_string(&["0-1-12", "", "a\"b"]).unwrap()
+        );
+        assert_eq!(serde_json::to_string(&StringList::default()).unwrap(), "[]");
+    }
 
     #[test]
     fn formula_like_cells_are_neutralised() {

@@ -391,7 +391,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             .iter()
             .flatten()
             .filter(|g| east_window.owns_gtid("east", g))
-            .map(ToString::to_string)
+            .map(|g| g.to_string())
             .collect(),
         west_gtids: west
             .history
@@ -399,7 +399,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
             .iter()
             .flatten()
             .filter(|g| west_window.owns_gtid("west", g))
-            .map(ToString::to_string)
+            .map(|g| g.to_string())
             .collect(),
         servers: json!({
             "east": east.input.server().map(|s| s.summary()),

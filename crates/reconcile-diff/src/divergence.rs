@@ -15,7 +15,97 @@ pub struct GtidHistory {
     /// MySQL: the PREVIOUS_GTIDS of the first file (everything executed before it).
     pub mysql_start: Option<GtidSet>,
     /// Every transaction's GTID in file order (`None` for transactions without one).
-    pub gtids: Vec<Option<Gtid>>,
+    pub gtids: GtidList,
+}
+
+/// GTIDs in order, kept as runs of consecutive sequence numbers of one source (a
+/// side's own transactions are mostly one run): a few bytes per run, not per
+/// transaction, however large the binlogs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GtidList {
+    runs: Vec<Run>,
+    len: usize,
+}
+
+/// `count` GTIDs of one source from `first` on, or `count` transactions without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Run {
+    first: Option<Gtid>,
+    count: u64,
+}
+
+fn next_of(g: &Gtid, n: u64) -> Option<Gtid> {
+    Some(match g {
+        Gtid::Mariadb {
+            domain,
+            server,
+            seq,
+        } => Gtid::Mariadb {
+            domain: *domain,
+            server: *server,
+            seq: seq.checked_add(n)?,
+        },
+        Gtid::Mysql { uuid, tag, gno } => Gtid::Mysql {
+            uuid: *uuid,
+            tag: tag.clone(),
+            gno: gno.checked_add(n)?,
+        },
+    })
+}
+
+impl GtidList {
+    /// Appends the GTID of the next transaction.
+    pub fn push(&mut self, gtid: Option<Gtid>) {
+        self.len += 1;
+        if let Some(last) = self.runs.last_mut() {
+            let follows = match (&last.first, &gtid) {
+                (None, None) => true,
+                (Some(first), Some(g)) => next_of(first, last.count).as_ref() == Some(g),
+                _ => false,
+            };
+            if follows {
+                last.count += 1;
+                return;
+            }
+        }
+        self.runs.push(Run {
+            first: gtid,
+            count: 1,
+        });
+    }
+
+    /// Number of transactions.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The GTIDs in order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<Gtid>> + '_ {
+        self.runs.iter().flat_map(|run| {
+            (0..run.count).map(move |n| run.first.as_ref().and_then(|g| next_of(g, n)))
+        })
+    }
+}
+
+impl FromIterator<Option<Gtid>> for GtidList {
+    fn from_iter<I: IntoIterator<Item = Option<Gtid>>>(iter: I) -> Self {
+        let mut list = GtidList::default();
+        for g in iter {
+            list.push(g);
+        }
+        list
+    }
+}
+
+impl From<Vec<Option<Gtid>>> for GtidList {
+    fn from(gtids: Vec<Option<Gtid>>) -> Self {
+        gtids.into_iter().collect()
+    }
 }
 
 impl GtidHistory {
@@ -51,11 +141,74 @@ pub enum DivergenceError {
     Anonymous { side: &'static str, count: usize },
 }
 
+/// Where a GTID's sequence numbers come from: a MariaDB domain and server, or a
+/// MySQL source UUID and tag.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Source {
+    Mariadb(u32, u32),
+    Mysql(Uuid, Option<String>),
+}
+
+fn source(g: &Gtid) -> (Source, u64) {
+    match g {
+        Gtid::Mariadb {
+            domain,
+            server,
+            seq,
+        } => (Source::Mariadb(*domain, *server), *seq),
+        Gtid::Mysql { uuid, tag, gno } => (Source::Mysql(*uuid, tag.clone()), *gno),
+    }
+}
+
+/// A set of GTIDs kept as runs of consecutive sequence numbers per source: a side's
+/// own transactions cost a few bytes per run, not per transaction.
+#[derive(Debug, Clone, Default)]
+struct GtidRanges {
+    /// Sorted, disjoint, inclusive runs per source.
+    runs: HashMap<Source, Vec<(u64, u64)>>,
+    len: usize,
+}
+
+impl GtidRanges {
+    fn new(gtids: impl IntoIterator<Item = Gtid>) -> GtidRanges {
+        let mut seqs: HashMap<Source, Vec<u64>> = HashMap::new();
+        for g in gtids {
+            let (src, n) = source(&g);
+            seqs.entry(src).or_default().push(n);
+        }
+        let mut set = GtidRanges::default();
+        for (src, mut ns) in seqs {
+            ns.sort_unstable();
+            ns.dedup();
+            set.len += ns.len();
+            let mut runs: Vec<(u64, u64)> = Vec::new();
+            for n in ns {
+                match runs.last_mut() {
+                    Some((_, end)) if end.checked_add(1) == Some(n) => *end = n,
+                    _ => runs.push((n, n)),
+                }
+            }
+            runs.shrink_to_fit();
+            set.runs.insert(src, runs);
+        }
+        set
+    }
+
+    fn contains(&self, g: &Gtid) -> bool {
+        let (src, n) = source(g);
+        let Some(runs) = self.runs.get(&src) else {
+            return false;
+        };
+        let after = runs.partition_point(|&(start, _)| start <= n);
+        after > 0 && runs.get(after - 1).is_some_and(|&(_, end)| n <= end)
+    }
+}
+
 /// The divergence found: the transactions only one side has.
 #[derive(Debug, Clone, Default)]
 pub struct Divergence {
-    east_only: HashSet<Gtid>,
-    west_only: HashSet<Gtid>,
+    east_only: GtidRanges,
+    west_only: GtidRanges,
     /// Human-readable lines: the last shared GTID per domain, or the set differences.
     pub description: Vec<String>,
 }
@@ -73,7 +226,7 @@ impl Divergence {
 
     /// Number of East-only and West-only transactions.
     pub fn counts(&self) -> (usize, usize) {
-        (self.east_only.len(), self.west_only.len())
+        (self.east_only.len, self.west_only.len)
     }
 }
 
@@ -101,7 +254,7 @@ pub fn find_divergence(
     }
     for (side, h) in [("East", east), ("West", west)] {
         let anonymous = h.gtids.iter().filter(|g| g.is_none()).count();
-        if anonymous > 0 && h.gtids.iter().any(Option::is_some) {
+        if anonymous > 0 && h.gtids.iter().any(|g| g.is_some()) {
             return Err(DivergenceError::Anonymous {
                 side,
                 count: anonymous,
@@ -136,7 +289,7 @@ fn per_domain(h: &GtidHistory) -> BTreeMap<u32, DomainList> {
             seq,
         } = g
         {
-            out.entry(*domain).or_default().push((*server, *seq, false));
+            out.entry(domain).or_default().push((server, seq, false));
         }
     }
     out
@@ -145,6 +298,7 @@ fn per_domain(h: &GtidHistory) -> BTreeMap<u32, DomainList> {
 fn mariadb(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, DivergenceError> {
     let (e, w) = (per_domain(east), per_domain(west));
     let mut div = Divergence::default();
+    let (mut east_own, mut west_own) = (Vec::new(), Vec::new());
     let domains: Vec<u32> = e
         .keys()
         .chain(w.keys())
@@ -210,10 +364,8 @@ fn mariadb(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, Diverge
                         });
                     }
                 }
-                div.east_only
-                    .extend(el[ei + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
-                div.west_only
-                    .extend(wl[wi + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
+                east_own.extend(el[ei + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
+                west_own.extend(wl[wi + 1..].iter().map(|(s, n, _)| gtid((*s, *n))));
                 div.description.push(format!(
                     "domain {d}: last shared GTID {d}-{s}-{n}; East has {} own transactions, West {}",
                     el.len() - ei - 1,
@@ -247,9 +399,9 @@ fn mariadb(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, Diverge
                     });
                 }
                 let set = if side == "East" {
-                    &mut div.east_only
+                    &mut east_own
                 } else {
-                    &mut div.west_only
+                    &mut west_own
                 };
                 set.extend(own.iter().map(|(s, n, _)| gtid((*s, *n))));
                 div.description.push(format!(
@@ -259,6 +411,8 @@ fn mariadb(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, Diverge
             }
         }
     }
+    div.east_only = GtidRanges::new(east_own);
+    div.west_only = GtidRanges::new(west_own);
     Ok(div)
 }
 
@@ -271,7 +425,7 @@ fn executed(h: &GtidHistory) -> (Intervals, Vec<Gtid>) {
             .or_default()
             .extend(e.intervals.iter().copied());
     }
-    let files: Vec<Gtid> = h.gtids.iter().flatten().cloned().collect();
+    let files: Vec<Gtid> = h.gtids.iter().flatten().collect();
     (set, files)
 }
 
@@ -290,16 +444,18 @@ fn mysql(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, Divergenc
     let e_file_set: HashSet<&Gtid> = e_files.iter().collect();
     let w_file_set: HashSet<&Gtid> = w_files.iter().collect();
     let mut div = Divergence {
-        east_only: e_files
-            .iter()
-            .filter(|g| !w_file_set.contains(g) && !in_intervals(&w_start, g))
-            .cloned()
-            .collect(),
-        west_only: w_files
-            .iter()
-            .filter(|g| !e_file_set.contains(g) && !in_intervals(&e_start, g))
-            .cloned()
-            .collect(),
+        east_only: GtidRanges::new(
+            e_files
+                .iter()
+                .filter(|g| !w_file_set.contains(g) && !in_intervals(&w_start, g))
+                .cloned(),
+        ),
+        west_only: GtidRanges::new(
+            w_files
+                .iter()
+                .filter(|g| !e_file_set.contains(g) && !in_intervals(&e_start, g))
+                .cloned(),
+        ),
         description: Vec::new(),
     };
     // Transactions one side executed before its files that the other lacks are
@@ -338,10 +494,92 @@ fn mysql(east: &GtidHistory, west: &GtidHistory) -> Result<Divergence, Divergenc
     }
     div.description.push(format!(
         "GTID sets: East has {} transactions West lacks, West has {} East lacks",
-        div.east_only.len(),
-        div.west_only.len()
+        div.east_only.len, div.west_only.len
     ));
     Ok(div)
+}
+
+#[cfg(test)]
+mod ranges_tests {
+    use super::*;
+
+    #[test]
+    fn gtid_lists_give_back_what_was_pushed() {
+        let uuid: Uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
+        let m = |d, s, n| {
+            Some(Gtid::Mariadb {
+                domain: d,
+                server: s,
+                seq: n,
+            })
+        };
+        let my = |tag: Option<&str>, n| {
+            Some(Gtid::Mysql {
+                uuid,
+                tag: tag.map(str::to_owned),
+                gno: n,
+            })
+        };
+        let given = vec![
+            m(0, 1, 1),
+            m(0, 1, 2),
+            m(0, 1, 3),
+            m(0, 2, 4),
+            m(0, 1, 4),
+            None,
+            None,
+            m(0, 1, 5),
+            m(0, 1, 5),
+            m(1, 1, 6),
+            m(0, 1, u64::MAX),
+            m(0, 1, 0),
+            my(None, 7),
+            my(None, 8),
+            my(Some("t"), 9),
+            my(Some("t"), 10),
+            my(None, 11),
+        ];
+        let list: GtidList = given.clone().into();
+        assert_eq!(list.len(), given.len());
+        assert_eq!(list.iter().collect::<Vec<_>>(), given);
+        assert!(list.runs.len() < given.len());
+        let run: GtidList = (1..=100_000).map(|n| m(0, 2, n)).collect();
+        assert_eq!(run.runs.len(), 1);
+        assert_eq!(run.iter().last(), Some(m(0, 2, 100_000)));
+    }
+
+    #[test]
+    fn runs_hold_exactly_the_gtids_given() {
+        let m = |d, s, n| Gtid::Mariadb {
+            domain: d,
+            server: s,
+            seq: n,
+        };
+        let given = [
+            m(0, 2, 5),
+            m(0, 2, 6),
+            m(0, 2, 7),
+            m(0, 2, 9),
+            m(0, 2, 7),
+            m(1, 2, 8),
+            m(0, 3, 6),
+            m(0, 2, u64::MAX),
+        ];
+        let set = GtidRanges::new(given.iter().cloned());
+        assert_eq!(set.len, 7);
+        for d in 0..2 {
+            for srv in 1..4 {
+                for n in (0..12).chain([u64::MAX - 1, u64::MAX]) {
+                    let g = m(d, srv, n);
+                    assert_eq!(set.contains(&g), given.contains(&g), "{g}");
+                }
+            }
+        }
+        assert_eq!(
+            set.runs[&Source::Mariadb(0, 2)],
+            [(5, 7), (9, 9), (u64::MAX, u64::MAX)]
+        );
+    }
 }
 
 #[cfg(test)]
@@ -360,7 +598,7 @@ mod tests {
         GtidHistory {
             mariadb_start: Some(Vec::new()),
             mysql_start: None,
-            gtids,
+            gtids: gtids.into(),
         }
     }
 
@@ -372,7 +610,7 @@ mod tests {
         let west = GtidHistory {
             mariadb_start: Some(vec![m(0, 1, 7).unwrap(), m(0, 2, 8).unwrap()]),
             mysql_start: None,
-            gtids: Vec::new(),
+            gtids: Vec::new().into(),
         };
         let err = find_divergence(&history(e.clone()), &west).unwrap_err();
         assert!(
@@ -439,7 +677,8 @@ mod tests {
                 uuid,
                 tag: None,
                 gno: 1,
-            })],
+            })]
+            .into(),
             ..GtidHistory::default()
         };
         assert!(matches!(
@@ -447,7 +686,7 @@ mod tests {
             Err(DivergenceError::MixedFlavors { .. })
         ));
         let none = GtidHistory {
-            gtids: vec![None],
+            gtids: vec![None].into(),
             ..GtidHistory::default()
         };
         assert_eq!(
@@ -474,7 +713,7 @@ mod tests {
         let mut wg: Vec<_> = (1..=5).map(|n| g(a, n)).collect();
         wg.extend((1..=3).map(|n| g(b, n)));
         let west = GtidHistory {
-            gtids: wg,
+            gtids: wg.into(),
             ..GtidHistory::default()
         };
         let d = find_divergence(&east, &west).unwrap();

@@ -15,7 +15,7 @@ use crate::compare::{
     changed_columns, compare_rows, encode_string_bytes, encode_value, encode_values, RowCmp,
 };
 use crate::fold::SideFold;
-use crate::interest::{RetryWatch, TableWatch, Watch, WestFilter};
+use crate::interest::{QuickSet, RetryWatch, TableWatch, Watch, WestFilter};
 use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
 use crate::table::TableInfo;
 
@@ -63,7 +63,12 @@ struct State<'s> {
     config: Config,
     schema: Option<&'s Schema>,
     volatile: HashSet<(String, String, String)>,
-    tables: Vec<TableInfo>,
+    tables: Vec<Arc<TableInfo>>,
+    /// Table knowledge and name per table map the reader handed over (its `Arc`,
+    /// kept so that the address is not reused): most transactions reuse them.
+    by_table_map: HashMap<usize, (Arc<TableDescription>, usize, NameId)>,
+    /// West's row changes per table name, made `per_table` at the end.
+    west_per_name: HashMap<NameId, u64>,
     table_cache: HashMap<crate::interest::LayoutKey, usize>,
     names: HashMap<(String, String), NameId>,
     keys: HashMap<(NameId, KeyBytes), usize>,
@@ -108,6 +113,15 @@ pub struct EastPass<'s> {
 #[derive(Debug)]
 pub struct WestPass<'s> {
     state: State<'s>,
+}
+
+/// A transaction's label, formatted only when shown.
+struct Label<'t>(&'t Transaction);
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&label_of(self.0))
+    }
 }
 
 fn label_of(tx: &Transaction) -> String {
@@ -419,10 +433,26 @@ impl<'s> State<'s> {
             return i;
         }
         let info = TableInfo::resolve(desc, self.schema);
-        self.tables.push(info);
+        self.tables.push(Arc::new(info));
         let i = self.tables.len() - 1;
         self.table_cache.insert(cache_key, i);
         i
+    }
+
+    /// [`Self::table_info`] and [`Self::name_id`] of a transaction's table map.
+    fn table_of(&mut self, desc: &Arc<TableDescription>) -> (usize, NameId) {
+        let at = Arc::as_ptr(desc) as usize;
+        if let Some((_, info, name)) = self.by_table_map.get(&at) {
+            return (*info, *name);
+        }
+        let info = self.table_info(desc);
+        let name = self.name_id(&desc.schema, &desc.table);
+        // table ids may keep changing (a MySQL table cache): keep it small
+        if self.by_table_map.len() >= 4096 {
+            self.by_table_map.clear();
+        }
+        self.by_table_map.insert(at, (Arc::clone(desc), info, name));
+        (info, name)
     }
 
     fn find(&mut self, mut x: usize) -> usize {
@@ -578,57 +608,52 @@ impl WestPass<'_> {
     /// Streams one West transaction.
     pub fn add(&mut self, tx: &Transaction) {
         let s = &mut self.state;
-        let label = label_of(tx);
-        tracing::debug!(side = "west", gtid = %label, rows = tx.changes.len(), "transaction");
+        tracing::debug!(side = "west", gtid = %Label(tx), rows = tx.changes.len(), "transaction");
         s.west_counts.transactions += 1;
+        // most West transactions matter only as counts: their label is made when
+        // something needs it
+        let mut label: Option<String> = None;
         for statement in &tx.statements {
-            match statement.kind {
-                StatementKind::Ddl => {
-                    s.record_statement("west", &label, statement, Kind::DdlInWindow)
-                }
-                StatementKind::Dml => {
-                    s.record_statement("west", &label, statement, Kind::StatementEvent)
-                }
-                _ => {}
-            }
+            let kind = match statement.kind {
+                StatementKind::Ddl => Kind::DdlInWindow,
+                StatementKind::Dml => Kind::StatementEvent,
+                _ => continue,
+            };
+            let label = label.get_or_insert_with(|| label_of(tx));
+            s.record_statement("west", label, statement, kind);
         }
+        let tables: Vec<(usize, NameId)> = tx.tables.iter().map(|d| s.table_of(d)).collect();
         // Row changes the reader skipped (see `row_filter`) cannot touch East's keys.
         let mut notes: Vec<(usize, NameId, &[u8])> = Vec::new();
         for skipped in &tx.skipped {
-            let Some(desc) = tx.tables.get(skipped.table_index) else {
+            let Some(&(_, name)) = tables.get(skipped.table_index) else {
                 continue;
             };
             s.west_counts.row_changes += skipped.rows;
             s.west_counts.untouched_row_changes += skipped.rows;
-            *s.west_counts
-                .per_table
-                .entry(format!("{}.{}", desc.schema, desc.table))
-                .or_insert(0) += skipped.rows;
-            if !skipped.notes.is_empty() {
-                let name = s.name_id(&desc.schema, &desc.table);
-                notes.extend(skipped.notes.iter().map(|(at, note)| (at, name, note)));
-            }
+            *s.west_per_name.entry(name).or_insert(0) += skipped.rows;
+            notes.extend(skipped.notes.iter().map(|(at, note)| (at, name, note)));
         }
         notes.sort_by_key(|(at, _, _)| *at);
         let mut notes = notes.into_iter().peekable();
         if tx.changes.is_empty() && notes.peek().is_none() {
             return;
         }
-        let infos: Vec<usize> = tx.tables.iter().map(|d| s.table_info(d)).collect();
+        let label = label.unwrap_or_else(|| label_of(tx));
         for (n, change) in tx.changes.iter().enumerate() {
             while let Some((_, name, key)) = notes.next_if(|(at, _, _)| *at <= n) {
                 s.skipped_change(name, key);
             }
             s.west_counts.row_changes += 1;
-            *s.west_counts
-                .per_table
-                .entry(format!("{}.{}", change.schema, change.table))
-                .or_insert(0) += 1;
-            let Some(&ti) = infos.get(change.table_index) else {
+            let Some(&(ti, name)) = tables.get(change.table_index) else {
+                *s.west_counts
+                    .per_table
+                    .entry(format!("{}.{}", change.schema, change.table))
+                    .or_insert(0) += 1;
                 continue;
             };
-            let info = s.tables[ti].clone();
-            let name = s.name_id(&info.schema, &info.table);
+            *s.west_per_name.entry(name).or_insert(0) += 1;
+            let info = Arc::clone(&s.tables[ti]);
             s.cascade_from(
                 name,
                 &info,
@@ -800,7 +825,7 @@ impl State<'_> {
                     .insert(sig.clone());
             }
         }
-        let mut deleted_parents: HashMap<(String, String), HashSet<KeyBytes>> = HashMap::new();
+        let mut deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>> = HashMap::new();
         for (name, key) in self.deleted_parents.keys() {
             if let Some(n) = names.get(name) {
                 deleted_parents
@@ -812,7 +837,7 @@ impl State<'_> {
         let layouts = self
             .table_cache
             .iter()
-            .filter_map(|(k, &i)| Some((k.clone(), Arc::new(self.tables.get(i)?.clone()))))
+            .filter_map(|(k, &i)| Some((k.clone(), Arc::clone(self.tables.get(i)?))))
             .collect();
         Watch {
             schema: self.schema.cloned(),
@@ -932,10 +957,46 @@ impl State<'_> {
     }
 
     fn finish(mut self) -> Outcome {
+        let ids: HashMap<NameId, &(String, String)> =
+            self.names.iter().map(|(n, &id)| (id, n)).collect();
+        for (id, n) in std::mem::take(&mut self.west_per_name) {
+            if let Some((schema, table)) = ids.get(&id) {
+                *self
+                    .west_counts
+                    .per_table
+                    .entry(format!("{schema}.{table}"))
+                    .or_insert(0) += n;
+            }
+        }
         let mut verdicts = Vec::with_capacity(self.states.len());
         for i in 0..self.states.len() {
             verdicts.push(self.judge(i));
         }
+        // What rekey suggestions need of East's final rows (the parents they
+        // reference), taken before the rows go into the items.
+        let rekeys = verdicts
+            .iter()
+            .any(|v| matches!(v.suggestion, Some(Suggestion::Rekey { .. })));
+        let references: Vec<Vec<((String, String), KeyBytes)>> = if rekeys {
+            self.states
+                .iter()
+                .map(|st| {
+                    let info = &self.tables[st.table];
+                    let Some(last) = &st.east.last else {
+                        return Vec::new();
+                    };
+                    info.foreign_keys
+                        .iter()
+                        .filter_map(|fk| match parent_key(self.schema, fk, last) {
+                            ParentKey::Key(_, b) => Some((fk.parent.clone(), b)),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
 
         // Groups: union-find roots, ordered by their earliest East transaction.
         let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -1007,6 +1068,11 @@ impl State<'_> {
                 let id = items.len() as u64 + 1;
                 item_of_state.insert(i, id);
                 items.push(self.item(i, id, group, verdict));
+                // the item holds the rows now
+                let st = &mut self.states[i];
+                st.east.base = None;
+                st.east.last = None;
+                st.west = None;
             }
             for n in statements {
                 let id = items.len() as u64 + 1;
@@ -1018,13 +1084,9 @@ impl State<'_> {
         for item in items.iter_mut() {
             if let Some(Suggestion::Rekey { referenced_by }) = &mut item.suggestion {
                 let bytes = encode_values(item.key.iter().map(|(_, v)| v));
-                for (j, st) in self.states.iter().enumerate() {
-                    let info = &self.tables[st.table];
-                    let Some(last) = &st.east.last else { continue };
-                    let refers = info.foreign_keys.iter().any(|fk| {
-                        fk.parent == (item.schema.clone(), item.table.clone())
-                            && matches!(parent_key(self.schema, fk, last), ParentKey::Key(_, b) if b == bytes)
-                    });
+                let parent = (item.schema.clone(), item.table.clone());
+                for (j, refs) in references.iter().enumerate() {
+                    let refers = refs.iter().any(|(p, b)| *p == parent && *b == bytes);
                     if refers {
                         if let Some(&id) = item_of_state.get(&j) {
                             referenced_by.push(id);

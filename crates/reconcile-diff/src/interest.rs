@@ -26,6 +26,7 @@
 //! map is decoded in full.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use reconcile_binlog::{
@@ -40,6 +41,46 @@ use crate::engine::{
     ParentKey,
 };
 use crate::table::TableInfo;
+
+/// A fast hasher (multiply and rotate) for the filter's sets. They hold only East's
+/// values, so West's data cannot crowd a bucket with entries of its own; a lookup
+/// with crafted West values meets at most East's entries.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct QuickHasher(u64);
+
+impl QuickHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            for (d, s) in last.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A set hashed with [`QuickHasher`].
+pub(crate) type QuickSet<T> = HashSet<T, BuildHasherDefault<QuickHasher>>;
 
 /// A table layout as the engine caches its knowledge: names and column types.
 pub(crate) type LayoutKey = (String, String, Vec<Option<String>>, Vec<u8>);
@@ -57,11 +98,11 @@ pub(crate) fn layout_key(desc: &TableDescription) -> LayoutKey {
 #[derive(Debug, Default)]
 pub(crate) struct TableWatch {
     /// Keys East changed, and keys of parents East rows need.
-    pub keys: HashSet<KeyBytes>,
+    pub keys: QuickSet<KeyBytes>,
     /// Keys of parents whose delete or key change cascades to East rows.
-    pub cascade: HashSet<KeyBytes>,
+    pub cascade: QuickSet<KeyBytes>,
     /// Unique values East's final rows take: (unique key index, weighed values).
-    pub unique: HashSet<(usize, KeyBytes)>,
+    pub unique: QuickSet<(usize, KeyBytes)>,
     /// Retry signatures of East's inserts.
     pub retry: Option<RetryWatch>,
 }
@@ -69,16 +110,16 @@ pub(crate) struct TableWatch {
 /// Retry signatures of East's inserts into one table.
 #[derive(Debug, Default)]
 pub(crate) struct RetryWatch {
-    sigs: HashSet<Vec<u8>>,
+    sigs: QuickSet<Vec<u8>>,
     /// Per place in a signature, the encoded values East's signatures have there.
-    places: Vec<HashSet<Vec<u8>>>,
+    places: Vec<QuickSet<Vec<u8>>>,
 }
 
 impl RetryWatch {
     pub fn insert(&mut self, sig: Vec<u8>) {
         if let Some(parts) = split_encoded(&sig) {
             if self.places.len() < parts.len() {
-                self.places.resize_with(parts.len(), HashSet::new);
+                self.places.resize_with(parts.len(), QuickSet::default);
             }
             for (set, part) in self.places.iter_mut().zip(parts) {
                 set.insert(part.to_vec());
@@ -107,7 +148,7 @@ pub(crate) struct Watch {
     pub volatile: HashSet<(String, String, String)>,
     pub tables: HashMap<(String, String), Arc<TableWatch>>,
     /// Parent tables with rows East deleted: their keys.
-    pub deleted_parents: HashMap<(String, String), HashSet<KeyBytes>>,
+    pub deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>>,
     pub layouts: HashMap<LayoutKey, Arc<TableInfo>>,
 }
 
@@ -196,7 +237,7 @@ impl RowFilter for WestFilter {
                     .get(j)
                     .and_then(|&c| desc.columns.get(c))
                     .map_or(9, |c| decode_cost(&c.column_type, c.collation));
-                let seen = r.places.get(j).map_or(0, HashSet::len);
+                let seen = r.places.get(j).map_or(0, QuickSet::len);
                 (cost, std::cmp::Reverse(seen))
             });
         }
