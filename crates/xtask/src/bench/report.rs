@@ -293,10 +293,9 @@ pub fn markdown(r: &Results) -> String {
     let _ = writeln!(
         t,
         "Written by `cargo xtask bench{}` (issue 8); do not edit by hand, run it again. \
-         This run is **preliminary**: it was taken on a shared development machine with other \
-         builds running (load average {} at the start, {} at the end), so absolute numbers are \
-         noisy; the ratios, measured on the same files in interleaved runs, are what count. The \
-         final run happens after the performance work is merged.\n",
+         It was taken on a development machine (load average {} at the start, {} at the end), \
+         so absolute numbers are noisy; the ratios, measured on the same files in interleaved \
+         runs, are what count.\n",
         if r.quick { " --quick" } else { "" },
         m.load_at_start,
         load_average()
@@ -585,6 +584,11 @@ pub fn markdown(r: &Results) -> String {
         shown(r, &r.apply.verify_cmd)
     );
 
+    if let Ok(analysis) = std::fs::read_to_string(crate::workspace_root().join("bench/analysis.md"))
+    {
+        let _ = writeln!(t, "## Why targets are missed\n\n{}", analysis.trim_end());
+        let _ = writeln!(t);
+    }
     let _ = writeln!(t, "## Profiles of missed targets\n");
     let _ = writeln!(t, "Profiler: {}.\n", r.profiler);
     if missed.is_empty() {
