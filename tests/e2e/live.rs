@@ -187,19 +187,7 @@ fn a_live_scan_names_missing_privileges_purged_binlogs_and_never_the_password() 
     assert!(!stderr.contains(password), "{stderr}");
 
     // West's binlogs purged past the divergence point
-    brain.west.exec("FLUSH BINARY LOGS").unwrap();
-    let files = brain.west.binlog_files().unwrap();
-    let last = files.last().unwrap().file_name().unwrap().to_str().unwrap();
-    for _ in 0..100 {
-        brain
-            .west
-            .exec(&format!("PURGE BINARY LOGS TO '{last}'"))
-            .unwrap();
-        if brain.west.binlog_files().unwrap().len() == 1 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let last = brain.west.purge_all_but_newest_binlog().unwrap();
     let out = run(
         reconcile()
             .args(["scan", "--east", &brain.east.url()])

@@ -59,7 +59,7 @@ pub enum Input {
 
 /// A multi-threaded runtime with one worker: the network is read there while
 /// the calling thread decodes.
-pub fn runtime() -> anyhow::Result<Arc<Runtime>> {
+fn runtime() -> anyhow::Result<Arc<Runtime>> {
     Ok(Arc::new(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)

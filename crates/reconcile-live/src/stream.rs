@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::connector::Connector;
 use crate::error::{server_code, LiveError};
-use crate::server::{binlog_list, BinlogPosition, Query, ServerFacts, ServerFlavor};
+use crate::server::{binlog_list, BinlogFile, BinlogPosition, Query, ServerFacts, ServerFlavor};
 
 /// The event header's "artificial" flag: events the server makes up for the
 /// stream (the first ROTATE, MariaDB's GTID_LIST at a GTID start), which are
@@ -506,55 +506,58 @@ impl LiveReader {
     /// still there.
     fn check_unchanged(&self) -> Result<(), LiveError> {
         let label = self.connector.label();
-        let facts = &self.facts;
-        let resume = &self.resume;
+        let (facts, resume) = (&self.facts, &self.resume);
+        let (server_id, binlogs) = self.server_now()?;
+        if server_id != facts.server_id {
+            return Err(LiveError::Changed {
+                server: label.to_owned(),
+                what: format!(
+                    "after a reconnect another server answered (server_id {server_id}, was {})",
+                    facts.server_id
+                ),
+            });
+        }
+        let end = &facts.end;
+        if let Some(b) = binlogs.iter().find(|b| b.name == end.file) {
+            if b.size < end.pos {
+                return Err(LiveError::Changed {
+                    server: label.to_owned(),
+                    what: format!(
+                        "binlog {} is now {} bytes, less than the position {} read at start (RESET MASTER?)",
+                        b.name, b.size, end.pos
+                    ),
+                });
+            }
+        }
+        if !binlogs.iter().any(|b| b.name == resume.file) {
+            return Err(LiveError::Changed {
+                server: label.to_owned(),
+                what: format!(
+                    "binlog {} was purged while it was being read; the oldest now is {}",
+                    resume.file,
+                    binlogs.first().map(|b| b.name.as_str()).unwrap_or("none")
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The server's `@@server_id` and binlog list as they are now, on a new
+    /// connection.
+    fn server_now(&self) -> Result<(u32, Vec<BinlogFile>), LiveError> {
         self.rt.block_on(async {
             let mut conn = self.connector.connect().await?;
             let mut q = Query {
                 conn: &mut conn,
-                label,
+                label: self.connector.label(),
             };
             let row = q
-                .one(
-                    "checking the server after a reconnect",
-                    "SELECT @@server_id",
-                )
+                .one("checking the server again", "SELECT @@server_id")
                 .await?;
             let server_id: u32 = q.col(&row, 0, "@@server_id")?;
-            if server_id != facts.server_id {
-                return Err(LiveError::Changed {
-                    server: label.to_owned(),
-                    what: format!(
-                        "after a reconnect another server answered (server_id {server_id}, was {})",
-                        facts.server_id
-                    ),
-                });
-            }
-            let binlogs = binlog_list(&mut q, facts.flavor).await?;
-            let end = &facts.end;
-            if let Some(b) = binlogs.iter().find(|b| b.name == end.file) {
-                if b.size < end.pos {
-                    return Err(LiveError::Changed {
-                        server: label.to_owned(),
-                        what: format!(
-                            "binlog {} is now {} bytes, less than the position {} read at start (RESET MASTER?)",
-                            b.name, b.size, end.pos
-                        ),
-                    });
-                }
-            }
-            if !binlogs.iter().any(|b| b.name == resume.file) {
-                return Err(LiveError::Changed {
-                    server: label.to_owned(),
-                    what: format!(
-                        "binlog {} was purged while it was being read; the oldest now is {}",
-                        resume.file,
-                        binlogs.first().map(|b| b.name.as_str()).unwrap_or("none")
-                    ),
-                });
-            }
+            let binlogs = binlog_list(&mut q, self.facts.flavor).await?;
             let _ = conn.disconnect().await;
-            Ok(())
+            Ok((server_id, binlogs))
         })
     }
 
@@ -568,16 +571,9 @@ impl LiveReader {
         else {
             return ReadError::Source { name, source };
         };
-        let listed = self.rt.block_on(async {
-            let mut conn = self.connector.connect().await?;
-            let mut q = Query {
-                conn: &mut conn,
-                label: self.connector.label(),
-            };
-            binlog_list(&mut q, self.facts.flavor).await
-        });
+        let listed = self.server_now();
         let oldest = match listed {
-            Ok(list) => list.first().map(|b| b.name.clone()).unwrap_or_default(),
+            Ok((_, list)) => list.first().map(|b| b.name.clone()).unwrap_or_default(),
             Err(_) => self.facts.oldest().to_owned(),
         };
         self.source_error(LiveError::Purged {

@@ -461,6 +461,32 @@ impl MariaDb {
             .collect())
     }
 
+    /// Starts a new binlog and purges every older one, as a DBA's `PURGE BINARY LOGS`
+    /// does; returns the name of the one binlog left. MariaDB keeps a binlog until
+    /// its checkpoint is written, which happens in the background after the flush,
+    /// so the purge is repeated until it took effect (at most 10 s).
+    pub fn purge_all_but_newest_binlog(&self) -> Result<String, TestkitError> {
+        self.exec("FLUSH BINARY LOGS")?;
+        let files = self.binlog_files()?;
+        let newest = files
+            .last()
+            .and_then(|f| f.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for _ in 0..100 {
+            self.exec(&format!("PURGE BINARY LOGS TO '{newest}'"))?;
+            if self.binlog_files()?.len() == 1 {
+                return Ok(newest);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(TestkitError::Timeout {
+            server: self.options.name.clone(),
+            what: format!("purging the binlogs before {newest}"),
+            seconds: 10,
+        })
+    }
+
     /// `@@gtid_binlog_pos`, the GTID position of the last transaction in the binlog.
     pub fn gtid_binlog_pos(&self) -> Result<String, TestkitError> {
         Ok(self

@@ -194,25 +194,7 @@ fn privileges_and_purged_binlogs_are_named() {
     let root = Connector::new(server.url(), vec![server.opts()]);
     let f = facts(&rt, &root).unwrap();
     let first = f.oldest().to_owned();
-    server.exec("FLUSH BINARY LOGS").unwrap();
-    let files = server.binlog_files().unwrap();
-    let last = files.last().unwrap().file_name().unwrap().to_str().unwrap();
-    // MariaDB keeps a binlog until its checkpoint is written, which happens
-    // in the background after the flush.
-    for _ in 0..100 {
-        server
-            .exec(&format!("PURGE BINARY LOGS TO '{last}'"))
-            .unwrap();
-        if server.binlog_files().unwrap().len() == 1 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(
-        server.binlog_files().unwrap().len(),
-        1,
-        "the purge did not happen"
-    );
+    let last = server.purge_all_but_newest_binlog().unwrap();
     let mut reader = LiveReader::new(
         Arc::clone(&rt),
         root,
