@@ -16,15 +16,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::error::{DecodeError, Error};
-use crate::event::{decode_event, Event};
+use crate::event::{decode_event, event_type, Event, FormatDescription};
 use crate::select::{read_rows, Acc, ReadStats, Scratch};
-use crate::source::{EventSource, FileSource};
-use crate::transaction::{Batch, FileFacts, Framer, Piece, ReadItem, RowsWork};
+use crate::source::{EventSource, FileSource, SourceItem};
+use crate::transaction::{Batch, FileFacts, Framer, Piece, ReadItem, ReaderOptions, RowsWork};
 
-/// A batch is handed on once its rows events hold this many bytes ...
+/// A chunk is cut at the first transaction boundary after this many bytes.
 const BATCH_BYTES: usize = 1 << 20;
-/// ... or it holds this many pieces (small transactions: a few hundred of them).
-const BATCH_PIECES: usize = 1024;
 
 /// What running a batch produced, in order.
 #[derive(Debug)]
@@ -183,23 +181,223 @@ impl Consumer {
     }
 }
 
-type Job = (u64, Batch);
-/// Rows buffers going back to the reading thread.
+/// One item of the source, recorded for a worker to replay.
+#[derive(Debug)]
+enum Recorded {
+    FileStart(Arc<str>),
+    /// An event: its bytes in the chunk's `data`.
+    Event {
+        range: std::ops::Range<usize>,
+        offset: u64,
+    },
+    Diagnostic(crate::error::Diagnostic),
+    /// Reading stops here (taken once).
+    Error(Option<Error>),
+}
+
+/// A stretch of the input that a worker frames and decodes on its own. Chunks
+/// are cut where a reader holds no open transaction and no usable table map
+/// (after an XID, or before a GTID event), so framing a chunk from there gives
+/// what framing everything before it and then the chunk gives.
+#[derive(Debug, Default)]
+struct Chunk {
+    data: Vec<u8>,
+    items: Vec<Recorded>,
+    /// The file the chunk starts in, and the format description in force there,
+    /// when it starts after the file's first event.
+    start: Option<(Arc<str>, Option<Arc<FormatDescription>>)>,
+    /// A GTID event the next chunk starts with: framed here too, only to end an
+    /// open transaction as a sequential reader would (see [`Framer::lookahead`]).
+    lookahead: Option<(std::ops::Range<usize>, u64)>,
+    /// The chunk ends the input.
+    end_of_input: bool,
+}
+
+impl Chunk {
+    fn bytes(&self) -> usize {
+        self.data.len()
+    }
+}
+
+/// Replays a chunk's items to a framer.
+struct Replay {
+    data: Vec<u8>,
+    items: std::vec::IntoIter<Recorded>,
+    current: Option<Recorded>,
+}
+
+impl EventSource for Replay {
+    fn next_item(&mut self) -> Result<Option<SourceItem<'_>>, Error> {
+        self.current = self.items.next();
+        match self.current.as_mut() {
+            None => Ok(None),
+            Some(Recorded::FileStart(file)) => Ok(Some(SourceItem::FileStart { file })),
+            Some(Recorded::Event { range, offset }) => Ok(Some(SourceItem::Event {
+                bytes: self.data.get(range.clone()).unwrap_or(&[]),
+                offset: *offset,
+            })),
+            Some(Recorded::Diagnostic(d)) => Ok(Some(SourceItem::Diagnostic(d.clone()))),
+            Some(Recorded::Error(e)) => Err(e.take().unwrap_or(Error::WorkerLost)),
+        }
+    }
+}
+
+/// Event types that begin a transaction.
+fn is_gtid(type_code: u8) -> bool {
+    matches!(
+        type_code,
+        event_type::GTID
+            | event_type::ANONYMOUS_GTID
+            | event_type::GTID_TAGGED
+            | event_type::MARIA_GTID
+    )
+}
+
+/// Before a GTID event, a chunk is cut only once it is this many times the chunk
+/// size (an XID ends most transactions, and cuts there need no lookahead).
+const GTID_CUT_FACTOR: usize = 4;
+
+/// Cuts the input into chunks on the reading thread: reads and copies events,
+/// and decodes nothing but format descriptions.
+struct Splitter {
+    file: Option<Arc<str>>,
+    fde: Option<Arc<FormatDescription>>,
+    chunk: Chunk,
+    done: bool,
+}
+
+impl Splitter {
+    fn new(start: Option<(Arc<str>, Option<Arc<FormatDescription>>)>) -> Self {
+        let (file, fde) = match &start {
+            Some((file, fde)) => (Some(Arc::clone(file)), fde.clone()),
+            None => (None, None),
+        };
+        Splitter {
+            file,
+            fde,
+            chunk: Chunk {
+                start,
+                ..Chunk::default()
+            },
+            done: false,
+        }
+    }
+
+    /// A chunk of at least `size` bytes (less at the end of the input), or
+    /// `None` after the end.
+    fn next_chunk<S: EventSource>(
+        &mut self,
+        source: &mut S,
+        size: usize,
+        spare: Vec<u8>,
+    ) -> Option<Chunk> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match source.next_item() {
+                Ok(None) => {
+                    self.done = true;
+                    self.chunk.end_of_input = true;
+                    return Some(self.cut(spare));
+                }
+                Ok(Some(SourceItem::FileStart { file })) => {
+                    let file: Arc<str> = Arc::from(file);
+                    self.file = Some(Arc::clone(&file));
+                    self.fde = None;
+                    self.chunk.items.push(Recorded::FileStart(file));
+                }
+                Ok(Some(SourceItem::Diagnostic(d))) => {
+                    self.chunk.items.push(Recorded::Diagnostic(d))
+                }
+                Ok(Some(SourceItem::Event { bytes, offset })) => {
+                    let type_code = bytes.get(4).copied().unwrap_or(0);
+                    if is_gtid(type_code)
+                        && self.chunk.bytes() >= size.saturating_mul(GTID_CUT_FACTOR)
+                    {
+                        let at = self.chunk.data.len();
+                        self.chunk.data.extend_from_slice(bytes);
+                        self.chunk.lookahead = Some((at..self.chunk.data.len(), offset));
+                        let chunk = self.cut(spare);
+                        let at = self.chunk.data.len();
+                        self.chunk.data.extend_from_slice(bytes);
+                        self.chunk.items.push(Recorded::Event {
+                            range: at..self.chunk.data.len(),
+                            offset,
+                        });
+                        return Some(chunk);
+                    }
+                    if type_code == event_type::FORMAT_DESCRIPTION {
+                        self.fde = FormatDescription::decode(bytes).ok().map(Arc::new);
+                    }
+                    let at = self.chunk.data.len();
+                    self.chunk.data.extend_from_slice(bytes);
+                    self.chunk.items.push(Recorded::Event {
+                        range: at..self.chunk.data.len(),
+                        offset,
+                    });
+                    if type_code == event_type::XID && self.chunk.bytes() >= size {
+                        return Some(self.cut(spare));
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.chunk.items.push(Recorded::Error(Some(e)));
+                    return Some(self.cut(spare));
+                }
+            }
+        }
+    }
+
+    /// The chunk filled so far; the next one starts in the current file.
+    fn cut(&mut self, mut spare: Vec<u8>) -> Chunk {
+        spare.clear();
+        let start = self
+            .file
+            .as_ref()
+            .map(|file| (Arc::clone(file), self.fde.clone()));
+        let next = Chunk {
+            data: spare,
+            start,
+            ..Chunk::default()
+        };
+        std::mem::replace(&mut self.chunk, next)
+    }
+}
+
+/// What a worker made of a chunk.
+#[derive(Debug)]
+struct Framed<T> {
+    outs: Vec<Out<T>>,
+    stats: ReadStats,
+    /// Facts of the files the chunk covers; the first continues the previous
+    /// chunk's last when `mid_file`.
+    files: Vec<FileFacts>,
+    mid_file: bool,
+}
+
+type Job = (u64, Chunk);
+/// Chunk buffers going back to the reading thread.
 type Arenas = (Sender<Vec<u8>>, Receiver<Vec<u8>>);
-type Done<T> = (u64, std::thread::Result<(Vec<Out<T>>, ReadStats)>);
+type Done<T> = (u64, std::thread::Result<Framed<T>>);
 type MapFn<T> = Arc<dyn Fn(ReadItem) -> T + Send + Sync>;
 
-/// A [`BinlogReader`](crate::BinlogReader) that decodes row images on worker
-/// threads while the calling thread reads and frames events. Items come out in
-/// binlog order, each passed through a map function that runs on the workers (so
-/// per-item work such as formatting is parallel too); the items, their order, the
-/// first error and the end after it are those of the sequential reader.
+/// A reader that frames and decodes on worker threads, while the calling thread
+/// only reads the input and cuts it into chunks at transaction boundaries. Items
+/// come out in binlog order, each passed through a map function that runs on the
+/// workers (so per-item work such as formatting is parallel too); the items, their
+/// order, the first error and the end after it are those of the sequential
+/// reader. (One difference: with [`ChecksumPolicy::Warn`](crate::ChecksumPolicy),
+/// a checksum warning for the GTID event at a chunk boundary comes after, not
+/// before, the note that the transaction open before it was dropped.)
 ///
-/// Memory: at most `2 * workers + 2` batches of about 1 MiB of rows events are in
-/// flight, plus what they decode to.
+/// Memory: at most `2 * workers + 2` chunks of about 1 MiB of events are in
+/// flight, plus what they decode to. Input in which no XID or GTID event comes
+/// for a long stretch (statement-based binlogs of MySQL 5.5 and older without
+/// InnoDB) makes longer chunks.
 pub struct ParallelReader<T, S: EventSource = FileSource> {
     source: S,
-    framer: Framer,
+    splitter: Splitter,
     map: MapFn<T>,
     jobs: Option<Sender<Job>>,
     results: Receiver<Done<T>>,
@@ -209,10 +407,11 @@ pub struct ParallelReader<T, S: EventSource = FileSource> {
     next: u64,
     max_in_flight: u64,
     batch_bytes: usize,
-    pending: BTreeMap<u64, Vec<Out<T>>>,
+    pending: BTreeMap<u64, Framed<T>>,
     queue: VecDeque<Out<T>>,
     consumer: Consumer,
     stats: ReadStats,
+    files: Vec<FileFacts>,
     finished: bool,
 }
 
@@ -220,14 +419,15 @@ impl<T, S: EventSource> std::fmt::Debug for ParallelReader<T, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParallelReader")
             .field("workers", &self.workers.len())
-            .field("batches_sent", &self.sent)
+            .field("chunks_sent", &self.sent)
             .field("finished", &self.finished)
             .finish()
     }
 }
 
 impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
-    pub(crate) fn new<F>(source: S, framer: Framer, workers: usize, map: F) -> Self
+    /// Reads on from where `framer` stands (it should not be inside a transaction).
+    pub(crate) fn new<F>(source: S, mut framer: Framer, workers: usize, map: F) -> Self
     where
         F: Fn(ReadItem) -> T + Send + Sync + 'static,
     {
@@ -236,6 +436,7 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
         let (done_tx, results) = channel::<Done<T>>();
         let (arena_tx, arenas): Arenas = channel();
         let job_rx = Arc::new(Mutex::new(job_rx));
+        let opts = framer.options().clone();
         let n = workers.max(1);
         let workers = (0..n)
             .map(|_| {
@@ -243,12 +444,14 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
                 let done_tx = done_tx.clone();
                 let arena_tx = arena_tx.clone();
                 let map = Arc::clone(&map);
-                std::thread::spawn(move || worker(&job_rx, &done_tx, &arena_tx, &*map))
+                let opts = opts.clone();
+                std::thread::spawn(move || worker(&job_rx, &done_tx, &arena_tx, &opts, &*map))
             })
             .collect();
+        let start = framer.position();
         ParallelReader {
             source,
-            framer,
+            splitter: Splitter::new(start),
             map,
             jobs: Some(jobs),
             results,
@@ -262,54 +465,50 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
             queue: VecDeque::new(),
             consumer: Consumer::default(),
             stats: ReadStats::default(),
+            files: framer.take_files(),
             finished: false,
         }
     }
 
-    /// Facts of the files read so far (reading runs a few batches ahead of the
-    /// items yielded).
+    /// Facts of the files read so far (reading runs a few chunks ahead of the
+    /// items yielded; these are the facts of the chunks yielded).
     pub fn files(&self) -> &[FileFacts] {
-        self.framer.files()
+        &self.files
     }
 
-    /// Hands rows events on in batches of about `bytes` (1 MiB by default): smaller
-    /// batches keep less in flight and cost more hand-overs. Takes effect for the
-    /// batches framed after the call.
+    /// Cuts the input into chunks of about `bytes` (1 MiB by default): smaller
+    /// chunks keep less in flight and cost more hand-overs. Takes effect for the
+    /// chunks cut after the call.
     pub fn with_batch_bytes(mut self, bytes: usize) -> Self {
         self.batch_bytes = bytes.max(1);
         self
     }
 
-    /// What was decoded in the batches yielded so far.
+    /// What was decoded in the chunks yielded so far.
     pub fn stats(&self) -> ReadStats {
         self.stats
     }
 
-    /// Frames input into batches and hands them on while there is room.
+    /// Cuts chunks and hands them on while there is room.
     fn fill(&mut self) -> Result<(), Error> {
         while self.sent - self.next < self.max_in_flight {
-            loop {
-                let (bytes, pieces) = self.framer.batch_size();
-                if self.framer.is_done() || bytes >= self.batch_bytes || pieces >= BATCH_PIECES {
-                    break;
-                }
-                self.framer.step(&mut self.source);
-            }
-            if self.framer.batch_size().1 == 0 {
-                return Ok(());
-            }
             // a buffer a huge event grew is not kept
-            let arena = self
+            let spare = self
                 .arenas
                 .try_recv()
                 .ok()
-                .filter(|a| a.capacity() <= self.batch_bytes.saturating_mul(4))
+                .filter(|a| a.capacity() <= self.batch_bytes.saturating_mul(8))
                 .unwrap_or_else(|| Vec::with_capacity(self.batch_bytes.saturating_add(1 << 16)));
-            let batch = self.framer.take_batch(arena);
+            let Some(chunk) = self
+                .splitter
+                .next_chunk(&mut self.source, self.batch_bytes, spare)
+            else {
+                return Ok(());
+            };
             let sent = self
                 .jobs
                 .as_ref()
-                .is_some_and(|jobs| jobs.send((self.sent, batch)).is_ok());
+                .is_some_and(|jobs| jobs.send((self.sent, chunk)).is_ok());
             if !sent {
                 return Err(Error::WorkerLost);
             }
@@ -317,26 +516,84 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
         }
         Ok(())
     }
+
+    fn merge_files(&mut self, files: Vec<FileFacts>, mid_file: bool) {
+        let mut files = files.into_iter();
+        if mid_file {
+            if let (Some(first), Some(last)) = (files.next(), self.files.last_mut()) {
+                last.merge(first);
+            }
+        }
+        self.files.extend(files);
+    }
+}
+
+/// Frames and decodes one chunk.
+fn frame_chunk<T>(
+    runner: &mut Runner,
+    opts: &ReaderOptions,
+    chunk: Chunk,
+    rows: Vec<u8>,
+    map: &dyn Fn(ReadItem) -> T,
+) -> (Framed<T>, Vec<u8>, Vec<u8>) {
+    let Chunk {
+        data,
+        items,
+        start,
+        lookahead,
+        end_of_input,
+    } = chunk;
+    let mid_file = start.is_some();
+    let mut framer = Framer::resume(opts.clone(), start, end_of_input);
+    let mut replay = Replay {
+        data,
+        items: items.into_iter(),
+        current: None,
+    };
+    framer.take_batch(rows);
+    while !framer.is_done() {
+        framer.step(&mut replay);
+    }
+    if let Some((range, offset)) = lookahead {
+        framer.lookahead(replay.data.get(range).unwrap_or(&[]), offset);
+    }
+    let files = framer.take_files();
+    let batch = framer.take_batch(Vec::new());
+    let (outs, rows) = runner.run(batch, map);
+    (
+        Framed {
+            outs,
+            stats: runner.stats,
+            files,
+            mid_file,
+        },
+        replay.data,
+        rows,
+    )
 }
 
 fn worker<T>(
     jobs: &Mutex<Receiver<Job>>,
     done: &Sender<Done<T>>,
     arenas: &Sender<Vec<u8>>,
+    opts: &ReaderOptions,
     map: &dyn Fn(ReadItem) -> T,
 ) {
     let mut runner = Runner::default();
+    let mut rows = Vec::new();
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
             Err(poisoned) => poisoned.into_inner().recv(),
         };
-        let Ok((seq, batch)) = job else { return };
+        let Ok((seq, chunk)) = job else { return };
         runner.stats = ReadStats::default();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let (outs, arena) = runner.run(batch, map);
-            let _ = arenas.send(arena);
-            (outs, runner.stats)
+            let (framed, data, used) =
+                frame_chunk(&mut runner, opts, chunk, std::mem::take(&mut rows), map);
+            let _ = arenas.send(data);
+            rows = used;
+            framed
         }));
         if done.send((seq, result)).is_err() {
             return;
@@ -367,19 +624,20 @@ impl<T: Send + 'static, S: EventSource> Iterator for ParallelReader<T, S> {
                 return Some(Err(e));
             }
             if self.next == self.sent {
-                // nothing in flight and nothing left to frame
+                // nothing in flight and nothing left to read
                 self.finished = true;
                 continue;
             }
-            if let Some(outs) = self.pending.remove(&self.next) {
+            if let Some(framed) = self.pending.remove(&self.next) {
                 self.next += 1;
-                self.queue.extend(outs);
+                self.stats.add(&framed.stats);
+                self.merge_files(framed.files, framed.mid_file);
+                self.queue.extend(framed.outs);
                 continue;
             }
             match self.results.recv() {
-                Ok((seq, Ok((outs, stats)))) => {
-                    self.stats.add(&stats);
-                    self.pending.insert(seq, outs);
+                Ok((seq, Ok(framed))) => {
+                    self.pending.insert(seq, framed);
                 }
                 // a panic of the map function belongs to the caller
                 Ok((_, Err(panic))) => std::panic::resume_unwind(panic),
@@ -394,7 +652,7 @@ impl<T: Send + 'static, S: EventSource> Iterator for ParallelReader<T, S> {
 
 impl<T, S: EventSource> Drop for ParallelReader<T, S> {
     fn drop(&mut self) {
-        // closing the job channel ends the workers after their current batch
+        // closing the job channel ends the workers after their current chunk
         self.jobs = None;
         for w in self.workers.drain(..) {
             let _ = w.join();

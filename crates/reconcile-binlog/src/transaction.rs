@@ -133,6 +133,43 @@ pub struct FileFacts {
     pub rotate_to: Option<String>,
 }
 
+impl FileFacts {
+    /// Facts of a file of which nothing is known yet.
+    pub(crate) fn named(file: &str) -> FileFacts {
+        FileFacts {
+            file: file.to_string(),
+            flavor: None,
+            server_version: None,
+            checksum: None,
+            in_use: false,
+            previous_gtids: None,
+            gtid_list: None,
+            checkpoints: Vec::new(),
+            rotate_to: None,
+        }
+    }
+
+    /// Adds what a later part of the same file showed (the parts read in order).
+    pub(crate) fn merge(&mut self, later: FileFacts) {
+        if self.server_version.is_none() && later.server_version.is_some() {
+            self.server_version = later.server_version;
+            self.flavor = later.flavor;
+            self.checksum = later.checksum;
+            self.in_use = later.in_use;
+        }
+        if later.previous_gtids.is_some() {
+            self.previous_gtids = later.previous_gtids;
+        }
+        if self.gtid_list.is_none() {
+            self.gtid_list = later.gtid_list;
+        }
+        self.checkpoints.extend(later.checkpoints);
+        if later.rotate_to.is_some() {
+            self.rotate_to = later.rotate_to;
+        }
+    }
+}
+
 /// What to do on a checksum mismatch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChecksumPolicy {
@@ -263,6 +300,12 @@ struct CachedTable {
     desc: Arc<TableDescription>,
     wanted: bool,
     selection: RowSelection,
+    /// Mapped before the current transaction began: a rows event may not use it
+    /// until a TABLE_MAP maps it again (servers map every table in each
+    /// transaction, as a replica applying from any transaction needs). Keeping
+    /// the decoded description makes that TABLE_MAP cheap, and the rule makes each
+    /// transaction readable on its own, which parallel framing relies on.
+    stale: bool,
 }
 
 /// One rows event of the open transaction, waiting to be decoded.
@@ -357,6 +400,9 @@ pub(crate) struct Framer {
     /// Rows of the open transaction are in the batch being filled.
     rows_in_batch: bool,
     done: bool,
+    /// Whether the end of the source is the end of the input (an open transaction
+    /// is then dropped), or only the end of a chunk of it.
+    end_of_input: bool,
 }
 
 fn classify(text: &str) -> StatementKind {
@@ -406,11 +452,81 @@ impl Framer {
             rows_handed_on: false,
             rows_in_batch: false,
             done: false,
+            end_of_input: true,
         }
     }
 
-    pub(crate) fn files(&self) -> &[FileFacts] {
-        &self.files
+    /// A framer that goes on at a transaction boundary of `file` (a chunk of the
+    /// input; see [`ParallelReader`](crate::ParallelReader)), in the state a framer
+    /// that read everything before has there: no transaction open and no table
+    /// usable, `fde` in force, and the facts of `file` so far held elsewhere
+    /// (`mid_file`: this framer's first facts entry continues them).
+    /// `end_of_input`: whether the chunk ends the input.
+    pub(crate) fn resume(
+        opts: ReaderOptions,
+        file: Option<(Arc<str>, Option<Arc<FormatDescription>>)>,
+        end_of_input: bool,
+    ) -> Self {
+        let mut framer = Framer::new(opts);
+        framer.end_of_input = end_of_input;
+        if let Some((file, fde)) = file {
+            framer.files.push(FileFacts::named(&file));
+            framer.file = file;
+            framer.fde = fde;
+        }
+        framer
+    }
+
+    pub(crate) fn options(&self) -> &ReaderOptions {
+        &self.opts
+    }
+
+    /// The file being read and the format description in force, once a file
+    /// started.
+    pub(crate) fn position(&self) -> Option<(Arc<str>, Option<Arc<FormatDescription>>)> {
+        (!self.files.is_empty()).then(|| (Arc::clone(&self.file), self.fde.clone()))
+    }
+
+    /// Frames the event the next chunk starts with (a GTID event), only for what
+    /// it does to the open transaction: a sequential reader drops it there. Its
+    /// other pieces, and its error if it has one, are the next chunk's; the
+    /// transaction it begins is forgotten.
+    pub(crate) fn lookahead(&mut self, bytes: &[u8], offset: u64) {
+        if self
+            .batch
+            .pieces
+            .last()
+            .is_some_and(|(p, _)| matches!(p, Piece::Error(_)))
+        {
+            return;
+        }
+        let mark = self.batch.pieces.len();
+        let ok = self.raw_event(bytes, offset).is_ok();
+        let tail = self.batch.pieces.split_off(mark);
+        if ok {
+            self.batch.pieces.extend(
+                tail.into_iter()
+                    .filter(|(p, _)| matches!(p, Piece::Drop(_))),
+            );
+            if self.batch.pieces.len() > mark {
+                if let Some(last) = self.batch.pieces.last_mut() {
+                    last.1 = true;
+                }
+            }
+        }
+        self.cur = None;
+    }
+
+    /// Marks every mapped table stale: a transaction ends or begins.
+    fn stale_tables(&mut self) {
+        for t in self.tables.values_mut() {
+            t.stale = true;
+        }
+    }
+
+    /// The facts gathered, leaving none.
+    pub(crate) fn take_files(&mut self) -> Vec<FileFacts> {
+        std::mem::take(&mut self.files)
     }
 
     pub(crate) fn is_done(&self) -> bool {
@@ -447,7 +563,9 @@ impl Framer {
         let mark = self.batch.pieces.len();
         let result = match source.next_item() {
             Ok(None) => {
-                self.end_input();
+                if self.end_of_input {
+                    self.end_input();
+                }
                 self.done = true;
                 Ok(())
             }
@@ -545,17 +663,7 @@ impl Framer {
         self.file = Arc::from(name);
         self.fde = None;
         self.tables.clear();
-        self.files.push(FileFacts {
-            file: name.to_string(),
-            flavor: None,
-            server_version: None,
-            checksum: None,
-            in_use: false,
-            previous_gtids: None,
-            gtid_list: None,
-            checkpoints: Vec::new(),
-            rotate_to: None,
-        });
+        self.files.push(FileFacts::named(name));
     }
 
     fn end_input(&mut self) {
@@ -701,10 +809,12 @@ impl Framer {
             }
             Event::MysqlGtid(g) => {
                 self.drop_open(offset, "before the next GTID");
+                self.stale_tables();
                 self.cur = Some(Builder::new(g.gtid, &header, offset));
             }
             Event::MariadbGtid(g) => {
                 self.drop_open(offset, "before the next GTID");
+                self.stale_tables();
                 let mut b = Builder::new(Some(g.gtid), &header, offset);
                 b.began = g.flags & mariadb_flags::STANDALONE == 0;
                 self.cur = Some(b);
@@ -714,6 +824,7 @@ impl Framer {
                 if self.cur.is_some() {
                     self.finish(end);
                 }
+                self.stale_tables();
             }
             Event::XaPrepare { .. } => {
                 if let Some(b) = self.cur.as_mut() {
@@ -730,8 +841,9 @@ impl Framer {
                 rest,
                 rest_at,
             } => {
-                if let Some(c) = self.tables.get(&table_id) {
+                if let Some(c) = self.tables.get_mut(&table_id) {
                     if c.raw == rest {
+                        c.stale = false;
                         return Ok(());
                     }
                 }
@@ -751,11 +863,12 @@ impl Framer {
                         desc: Arc::new(desc),
                         wanted,
                         selection,
+                        stale: false,
                     },
                 );
             }
             Event::Rows(raw) => {
-                let Some(cached) = self.tables.get(&raw.table_id) else {
+                let Some(cached) = self.tables.get(&raw.table_id).filter(|c| !c.stale) else {
                     self.diag(
                         offset,
                         DiagnosticKind::UnknownTableId {
@@ -946,6 +1059,7 @@ impl Framer {
             if self.cur.is_some() {
                 self.finish(end);
             }
+            self.stale_tables();
             return;
         }
         let kind = classify(&text);

@@ -17,7 +17,6 @@ use reconcile_schema::Schema;
 use serde_json::json;
 
 use crate::connect::{is_url, ConnectOptions};
-use crate::inspect::{decode_threads, open_reader};
 use crate::position::Bound;
 use crate::report;
 use crate::sources::{Input, StreamArgs};
@@ -201,8 +200,9 @@ fn progress(side: &Side, from: Option<&str>) -> ProgressBar {
 }
 
 /// Second pass over a side: every own transaction to `f`, with the rows `filter`
-/// keeps (all without one). File rows are decoded on every core, in binlog order;
-/// a server is streamed from the binlog of the side's first own transaction.
+/// keeps (all without one). Files are framed and decoded on every core, in
+/// binlog order; a server is streamed from the binlog of the side's first own
+/// transaction.
 fn stream(
     side: &Side,
     window: &Window,
@@ -216,13 +216,7 @@ fn stream(
         Some(filter) => ReaderOptions::default().with_row_filter(filter),
         None => ReaderOptions::default(),
     };
-    let reader: Box<dyn Iterator<Item = Result<ReadItem, reconcile_binlog::Error>>> =
-        match &side.input {
-            Input::Files(paths) => {
-                Box::new(open_reader(paths, options)?.parallel(decode_threads(), |item| item))
-            }
-            Input::Server(_) => Box::new(side.input.open(options, from, false)?),
-        };
+    let reader = side.input.open(options, from, false)?;
     let mut done_files: Vec<String> = Vec::new();
     let mut base = 0u64;
     for item in reader {

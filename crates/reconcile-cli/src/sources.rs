@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use reconcile_binlog::{BinlogReader, FileFacts, ReadItem, ReaderOptions};
+use reconcile_binlog::{FileFacts, ParallelReader, ReadItem, ReaderOptions};
 use reconcile_live::{Connector, LiveReader, ServerFacts, ServerFlavor, StreamOptions};
 use tokio::runtime::Runtime;
 
 use crate::connect::{is_url, ConnectOptions};
-use crate::inspect::open_reader;
+use crate::inspect::{decode_threads, open_reader};
 
 /// How to stream from a server.
 #[derive(Debug, Clone, clap::Args)]
@@ -114,7 +114,9 @@ impl Input {
         follow: bool,
     ) -> anyhow::Result<SideReader> {
         match self {
-            Input::Files(paths) => Ok(SideReader::Files(Box::new(open_reader(paths, options)?))),
+            Input::Files(paths) => Ok(SideReader::Files(Box::new(
+                open_reader(paths, options)?.parallel(decode_threads(), |item| item),
+            ))),
             Input::Server(s) => {
                 let from = from.unwrap_or_else(|| s.facts.oldest());
                 tracing::info!(
@@ -272,10 +274,10 @@ impl Server {
     }
 }
 
-/// A reader over files or a server.
+/// A reader over files (framed and decoded on every core) or a server.
 #[derive(Debug)]
 pub enum SideReader {
-    Files(Box<BinlogReader>),
+    Files(Box<ParallelReader<ReadItem>>),
     Live(Box<LiveReader>),
 }
 

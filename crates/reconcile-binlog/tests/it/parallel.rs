@@ -161,3 +161,136 @@ fn a_panicking_map_panics_the_caller() {
     });
     assert!(result.is_err());
 }
+
+/// Equal lists, or a message naming the first item that differs.
+fn assert_same(got: &[String], want: &[String], what: &str) {
+    if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+        panic!(
+            "{what}: item {i} of {} differs\n got: {:?}\nwant: {:?}",
+            want.len(),
+            got.get(i),
+            want.get(i)
+        );
+    }
+}
+
+/// Items and file facts of a sequential and a parallel read of the same files.
+fn both_ways(
+    paths: &[PathBuf],
+    opts: ReaderOptions,
+    workers: usize,
+    batch: usize,
+) -> [(Vec<String>, String); 2] {
+    let mut seq = BinlogReader::new(FileSource::open_all(paths.to_vec()), opts.clone());
+    let items: Vec<String> = seq.by_ref().map(|item| format!("{item:?}")).collect();
+    let sequential = (items, format!("{:?}", seq.files()));
+    let mut par = BinlogReader::new(FileSource::open_all(paths.to_vec()), opts)
+        .parallel(workers, |item: ReadItem| item)
+        .with_batch_bytes(batch);
+    let items: Vec<String> = par.by_ref().map(|item| format!("{item:?}")).collect();
+    let parallel = (items, format!("{:?}", par.files()));
+    [sequential, parallel]
+}
+
+/// Every corpus file, alone, and each fixture side's files read one after the
+/// other: chunks cut at every transaction boundary (chunks of 1 byte) or at few,
+/// give the items and the file facts of the sequential reader.
+#[test]
+fn every_corpus_file_and_fixture_side_reads_the_same_in_parallel() {
+    let mut inputs: Vec<Vec<PathBuf>> = Vec::new();
+    if let Some(dir) = crate::common::corpus_dir() {
+        inputs.extend(
+            crate::common::walk_binlogs(&dir)
+                .into_iter()
+                .map(|p| vec![p]),
+        );
+    }
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
+    for scenario in [
+        "conflicts",
+        "types-compressed",
+        "fk-cascade",
+        "mysql-conflicts",
+    ] {
+        for side in ["east", "west"] {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(scenario).join(side))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e != "index"))
+                .collect();
+            files.sort();
+            assert!(!files.is_empty(), "{scenario}/{side}");
+            inputs.push(files);
+        }
+    }
+    assert!(inputs.len() > 4, "{inputs:?}");
+    for paths in &inputs {
+        for (workers, batch) in [(2, 1), (2, 5000), (1, 1 << 20)] {
+            let [want, got] = both_ways(paths, ReaderOptions::default(), workers, batch);
+            assert_same(
+                &got.0,
+                &want.0,
+                &format!("items of {paths:?}, chunks of {batch} bytes"),
+            );
+            assert_eq!(
+                got.1, want.1,
+                "file facts of {paths:?}, chunks of {batch} bytes"
+            );
+        }
+    }
+}
+
+/// The same events without the first XID event after `skip` of them: the
+/// transaction it ended is then open when the next GTID event comes.
+fn without_an_xid(bytes: &[u8], skip: usize) -> Vec<u8> {
+    let mut at = 4;
+    let mut seen = 0;
+    while at + 19 <= bytes.len() {
+        let size = u32::from_le_bytes(bytes[at + 9..at + 13].try_into().unwrap()) as usize;
+        if bytes[at + 4] == 0x10 {
+            if seen == skip {
+                let mut out = bytes[..at].to_vec();
+                out.extend_from_slice(&bytes[at + size..]);
+                return out;
+            }
+            seen += 1;
+        }
+        at += size;
+    }
+    panic!("fewer than {} XID events", skip + 1);
+}
+
+/// A transaction without its XID is dropped, with a note, when the next GTID
+/// event comes: also when a chunk boundary falls on that GTID event.
+#[test]
+fn a_transaction_open_at_a_chunk_boundary_is_dropped_as_sequentially() {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/conflicts/west/mariadb-bin.000001"
+    ));
+    let bytes = std::fs::read(&path).unwrap();
+    for skip in [0, 3] {
+        let damaged = without_an_xid(&bytes, skip);
+        let expected = sequential("damaged", &damaged, ReaderOptions::default());
+        assert!(
+            expected.iter().any(
+                |i| i.contains("UnterminatedTransaction") && i.contains("before the next GTID")
+            ),
+            "{expected:#?}"
+        );
+        for (workers, batch) in [(1, 1), (2, 1), (2, 300)] {
+            let got = parallel(
+                "damaged",
+                &damaged,
+                ReaderOptions::default(),
+                workers,
+                batch,
+            );
+            assert_same(
+                &got,
+                &expected,
+                &format!("{workers} workers, chunks of {batch} bytes"),
+            );
+        }
+    }
+}
