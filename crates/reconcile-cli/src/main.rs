@@ -72,6 +72,11 @@ fn init_logging(verbose: u8, quiet: bool) {
         .init();
 }
 
+/// Reading allocates on worker threads what the calling thread frees (each
+/// transaction); glibc's allocator does that slowly (arena locks, consolidation).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
