@@ -75,7 +75,13 @@ impl Hasher for QuickHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply carries a word's low bits up, never its high bits down, and
+        // hash tables pick buckets by the low bits: keys that differ only at their
+        // end (big-endian numbers, say) would share buckets. Mix the high bits down.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 
