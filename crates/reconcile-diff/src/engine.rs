@@ -21,6 +21,9 @@ use crate::table::TableInfo;
 
 pub(crate) type NameId = u32;
 pub(crate) type KeyBytes = Vec<u8>;
+
+/// How many of a group's items to review a clean item of the group names.
+const NAMED_MEMBERS: usize = 5;
 /// A West key that inserted the same row as an East insert: its table, key bytes,
 /// the row's retry signature, and the key as `(column, value)`.
 type RetryHit = (NameId, KeyBytes, Vec<u8>, Vec<(String, Value)>);
@@ -1053,16 +1056,23 @@ impl State<'_> {
                         .map(|&n| format!("statement in {}", self.statement_items[n].label)),
                 )
                 .collect();
+            // Each clean item of the group names them: a few, so that a group of
+            // thousands does not make its reasons grow with the square of its size.
+            let named = match review_members.len() {
+                n if n > NAMED_MEMBERS => format!(
+                    "{} and {} more items to review in group {group}",
+                    review_members[..NAMED_MEMBERS].join(", "),
+                    n - NAMED_MEMBERS
+                ),
+                _ => review_members.join(", "),
+            };
             for &i in &in_group {
                 let mut verdict = std::mem::take(&mut verdicts[i]);
                 if verdict.class == Class::Auto && !review_members.is_empty() {
                     verdict.class = Class::Review;
                     verdict.reasons.push((
                         Kind::SameTransaction,
-                        format!(
-                            "clean by itself, but applied all or nothing with {}",
-                            review_members.join(", ")
-                        ),
+                        format!("clean by itself, but applied all or nothing with {named}"),
                     ));
                 }
                 let id = items.len() as u64 + 1;

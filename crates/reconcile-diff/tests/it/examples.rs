@@ -2,7 +2,7 @@
 
 use reconcile_diff::{Class, Kind, NetOp};
 
-use crate::common::{by_key, del, ins, r, run, upd, verdicts};
+use crate::common::{by_key, del, ins, r, run, upd, verdicts, Change};
 
 #[test]
 fn both_sides_insert_the_same_key_with_different_rows() {
@@ -107,4 +107,49 @@ fn a_retry_row_west_moved_away_is_no_duplicate_even_if_its_key_is_reused() {
     );
     let v = verdicts(&outcome);
     assert_eq!(v[&1], (Class::Auto, None));
+}
+
+/// A clean item of a group names a few of the group's items to review, not all of
+/// them: a group of thousands would otherwise give reasons that grow with the
+/// square of its size.
+#[test]
+fn a_large_group_names_a_few_of_its_items_to_review() {
+    // one East transaction: keys 1..=8 updated (West changed them too: conflicts)
+    // and key 20 updated cleanly
+    let mut tx: Vec<Change> = (1..=8)
+        .map(|k| upd(r(k, k as u8, 0), r(k, k as u8, 1)))
+        .collect();
+    tx.push(upd(r(20, 20, 0), r(20, 20, 1)));
+    let west: Vec<Change> = (1..=8)
+        .map(|k| upd(r(k, k as u8, 0), r(k, k as u8, 2)))
+        .collect();
+    let outcome = run(&[tx], &[west]);
+    let items = by_key(&outcome);
+    let clean = &items[&20];
+    assert_eq!(
+        (clean.class, clean.kind),
+        (Class::Review, Some(Kind::SameTransaction))
+    );
+    let named = (1..=8)
+        .filter(|k| clean.reason.contains(&format!("{{\"id\":{k}}}")))
+        .count();
+    assert_eq!(named, 5, "{}", clean.reason);
+    assert!(
+        clean.reason.contains("and 3 more items to review in group"),
+        "{}",
+        clean.reason
+    );
+    // a small group names them all
+    let outcome = run(
+        &[vec![
+            upd(r(1, 1, 0), r(1, 1, 1)),
+            upd(r(20, 20, 0), r(20, 20, 1)),
+        ]],
+        &[vec![upd(r(1, 1, 0), r(1, 1, 2))]],
+    );
+    let reason = &by_key(&outcome)[&20].reason;
+    assert!(
+        reason.contains("{\"id\":1}") && !reason.contains("more"),
+        "{reason}"
+    );
 }
