@@ -72,7 +72,7 @@ pub use pipeline::ParallelReader;
 pub use rows::{Row, RowImage, RowOp};
 pub use select::{
     apply_row_filter, ProbeChange, ProbeImage, ReadStats, RowFilter, RowNotes, RowProbe,
-    RowSelection, SkippedRows,
+    RowSelection, SkippedRows, ValueRef,
 };
 pub use source::{EventSource, FileSource, SourceItem, BINLOG_MAGIC};
 pub use table_map::{ColumnDescription, ColumnType, TableDescription};

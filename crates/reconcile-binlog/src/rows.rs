@@ -534,6 +534,30 @@ pub(crate) fn walk_image(
     Ok(())
 }
 
+/// The bytes of one non-NULL VARCHAR, CHAR or BLOB/TEXT value of column `col` as
+/// the row image holds them, which [`decode_value`] copies into its value (and
+/// pads, for a BINARY(n) value logged without its trailing zero bytes); `None`,
+/// reading nothing, for a column of any other type.
+pub(crate) fn string_bytes<'a>(
+    c: &mut Cursor<'a>,
+    col: &ColumnDescription,
+) -> DResult<Option<&'a [u8]>> {
+    let n = match &col.column_type {
+        ColumnType::Varchar { max_len }
+        | ColumnType::VarString { max_len }
+        | ColumnType::Char { max_len } => {
+            if *max_len < 256 {
+                usize::from(c.u8()?)
+            } else {
+                usize::from(c.u16()?)
+            }
+        }
+        ColumnType::Blob { len_bytes } => c.uint_le(usize::from(*len_bytes))? as usize,
+        _ => return Ok(None),
+    };
+    c.take(n).map(Some)
+}
+
 /// Decodes one non-NULL value of column `col`.
 pub(crate) fn decode_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResult<Value> {
     Ok(match &col.column_type {
@@ -618,21 +642,11 @@ pub(crate) fn decode_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResu
                 fsp: *fsp,
             }
         }
-        ColumnType::Varchar { max_len } | ColumnType::VarString { max_len } => {
-            let n = if *max_len < 256 {
-                usize::from(c.u8()?)
-            } else {
-                usize::from(c.u16()?)
-            };
-            string_value(c.take(n)?, col)
+        ColumnType::Varchar { .. } | ColumnType::VarString { .. } | ColumnType::Blob { .. } => {
+            string_value(string_bytes(c, col)?.unwrap_or_default(), col)
         }
         ColumnType::Char { max_len } => {
-            let n = if *max_len < 256 {
-                usize::from(c.u8()?)
-            } else {
-                usize::from(c.u16()?)
-            };
-            let value = string_value(c.take(n)?, col);
+            let value = string_value(string_bytes(c, col)?.unwrap_or_default(), col);
             // The server logs a BINARY(n) value without its trailing 0x00 bytes, but
             // stores (and returns) all n of them: restore them, so the value is the
             // one the table holds (INET4 0.0.0.0 is four zero bytes, not empty).
@@ -671,10 +685,6 @@ pub(crate) fn decode_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResu
                 bits: *bits,
                 bytes: Bytes(c.take(n)?.to_vec()),
             }
-        }
-        ColumnType::Blob { len_bytes } => {
-            let n = c.uint_le(usize::from(*len_bytes))? as usize;
-            string_value(c.take(n)?, col)
         }
         ColumnType::Json { len_bytes } => {
             let n = c.uint_le(usize::from(*len_bytes))? as usize;

@@ -16,10 +16,13 @@ use serde::{Deserialize, Serialize};
 use crate::cursor::{Cursor, DResult};
 use crate::error::DecodeError;
 use crate::rows::{
-    decode_rows, decode_value, walk_image, widths, RawRows, Row, RowImage, RowOp, Slot, Width,
+    decode_rows, decode_value, string_bytes, walk_image, widths, RawRows, Row, RowImage, RowOp,
+    Slot, Width,
 };
+use crate::table_map::ColumnType;
 use crate::table_map::TableDescription;
 use crate::transaction::RowChange;
+use crate::value::Bytes;
 use crate::value::Value;
 
 /// Decides, per table layout, how a reader reads the table's rows.
@@ -124,10 +127,116 @@ impl<'a> ProbeImage<'a> {
                         }
                         Some(Slot::Absent) | None => continue,
                     }
-                    touched.push(col);
+                    // a string `get` borrowed is counted already
+                    if !touched.contains(&col) {
+                        touched.push(col);
+                    }
                 }
                 Ok(row)
             }
+        }
+    }
+
+    /// Column `col` of the image, `None` when the image does not carry it (as
+    /// [`load`](Self::load) leaves it absent). The value is the one `load` decodes,
+    /// but a character or binary string is borrowed from the row image instead of
+    /// copied: no allocation for strings, integers, floats and temporal values.
+    /// Errors are those `load` of the column returns.
+    pub fn get(&mut self, col: usize) -> Result<Option<ValueRef<'_>>, DecodeError> {
+        match &mut self.inner {
+            Image::Decoded(row) => Ok(row.get(col).map(ValueRef::Value)),
+            Image::Lazy {
+                body,
+                base,
+                table,
+                slots,
+                row,
+                touched,
+            } => {
+                let Some(slot) = row.values.get_mut(col) else {
+                    return Ok(None);
+                };
+                if slot.is_none() {
+                    match slots.get(col) {
+                        Some(Slot::Null) => *slot = Some(Value::Null),
+                        Some(Slot::At(at)) => {
+                            let (Some(bytes), Some(desc)) =
+                                (body.get(*at..), table.columns.get(col))
+                            else {
+                                return Ok(None);
+                            };
+                            let at = base.saturating_add(*at);
+                            if let Some(v) = borrow_string(bytes, at, desc)? {
+                                if !touched.contains(&col) {
+                                    touched.push(col);
+                                }
+                                return Ok(Some(v));
+                            }
+                            let mut c = Cursor::with_base(bytes, at);
+                            *slot = Some(decode_value(&mut c, desc)?);
+                        }
+                        Some(Slot::Absent) | None => return Ok(None),
+                    }
+                    if !touched.contains(&col) {
+                        touched.push(col);
+                    }
+                }
+                Ok(row.get(col).map(ValueRef::Value))
+            }
+        }
+    }
+}
+
+/// A string value of column `desc` at the start of `bytes`, borrowed; `None` for
+/// other types, and for a BINARY(n) value that decoding pads with zero bytes.
+fn borrow_string<'b>(
+    bytes: &'b [u8],
+    at: usize,
+    desc: &crate::table_map::ColumnDescription,
+) -> Result<Option<ValueRef<'b>>, DecodeError> {
+    let mut c = Cursor::with_base(bytes, at);
+    let Some(value) = string_bytes(&mut c, desc)? else {
+        return Ok(None);
+    };
+    if desc.collation != Some(63) {
+        return Ok(Some(ValueRef::String {
+            bytes: value,
+            collation: desc.collation,
+        }));
+    }
+    match desc.column_type {
+        ColumnType::Char { max_len } if value.len() < usize::from(max_len) => Ok(None),
+        _ => Ok(Some(ValueRef::Binary(value))),
+    }
+}
+
+/// One column's value as [`ProbeImage::get`] reads it: strings borrowed from the
+/// row image, other values decoded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'r> {
+    /// A decoded value.
+    Value(&'r Value),
+    /// Character data: decodes to [`Value::String`] with these bytes and collation.
+    String {
+        /// The bytes, in the column's character set.
+        bytes: &'r [u8],
+        /// The column's collation id, when the table map carries it.
+        collation: Option<u32>,
+    },
+    /// Binary data: decodes to [`Value::Binary`] with these bytes.
+    Binary(&'r [u8]),
+}
+
+impl ValueRef<'_> {
+    /// The value [`ProbeImage::load`] decodes.
+    pub fn to_value(&self) -> Value {
+        match *self {
+            ValueRef::Value(v) => v.clone(),
+            ValueRef::String { bytes, collation } => Value::String {
+                bytes: Bytes(bytes.to_vec()),
+                collation,
+            },
+            ValueRef::Binary(bytes) => Value::Binary(Bytes(bytes.to_vec())),
         }
     }
 }
@@ -267,7 +376,7 @@ impl Acc {
 pub(crate) struct Scratch {
     /// The value widths of the last table walked (held, so that the pointer is
     /// not reused by another table).
-    widths: Option<(Arc<TableDescription>, Vec<Width>)>,
+    widths: Option<(Arc<TableDescription>, Arc<[Width]>)>,
     before_slots: Vec<Slot>,
     after_slots: Vec<Slot>,
     before_row: Row,
@@ -278,12 +387,13 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    fn widths(&mut self, table: &Arc<TableDescription>) -> Vec<Width> {
+    /// The widths of `table`'s columns, shared (not copied) for each rows event.
+    fn widths(&mut self, table: &Arc<TableDescription>) -> Arc<[Width]> {
         match &self.widths {
-            Some((t, w)) if Arc::ptr_eq(t, table) => w.clone(),
+            Some((t, w)) if Arc::ptr_eq(t, table) => Arc::clone(w),
             _ => {
-                let w = widths(table);
-                self.widths = Some((Arc::clone(table), w.clone()));
+                let w: Arc<[Width]> = widths(table).into();
+                self.widths = Some((Arc::clone(table), Arc::clone(&w)));
                 w
             }
         }

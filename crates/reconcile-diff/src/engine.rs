@@ -7,15 +7,18 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use reconcile_binlog::{Row, Statement, StatementKind, TableDescription, Transaction, Value};
+use reconcile_binlog::{
+    Row, Statement, StatementKind, TableDescription, Transaction, Value, ValueRef,
+};
 use reconcile_schema::{FkAction, Schema};
 
 use crate::collation::CompareRule;
 use crate::compare::{
-    changed_columns, compare_rows, encode_string_bytes, encode_value, encode_values, RowCmp,
+    changed_columns, compare_rows, encode_binary_bytes, encode_string_bytes, encode_value,
+    encode_values, encode_weight, RowCmp,
 };
 use crate::fold::SideFold;
-use crate::interest::{QuickSet, RetryWatch, TableWatch, Watch, WestFilter};
+use crate::interest::{RetryWatch, TableWatch, Watch, WatchSet, WestFilter};
 use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
 use crate::table::TableInfo;
 
@@ -318,10 +321,23 @@ fn key_encoding(info: &TableInfo, row: &Row, out: &mut Vec<u8>) -> Option<()> {
 /// becomes its collation weight, everything else stays as it is.
 pub(crate) fn encode_weighed(rule: Option<CompareRule>, value: &Value, out: &mut Vec<u8>) {
     match (rule, value) {
-        (Some(rule), Value::String { bytes, .. }) => {
-            encode_string_bytes(&rule.weight(&bytes.0), out)
-        }
+        (Some(rule), Value::String { bytes, .. }) => encode_weight(rule, &bytes.0, out),
         _ => encode_value(value, out),
+    }
+}
+
+/// [`encode_weighed`] of the value a probe read (a string borrowed from the row
+/// image): the same bytes as of the decoded value.
+pub(crate) fn encode_weighed_ref(
+    rule: Option<CompareRule>,
+    value: ValueRef<'_>,
+    out: &mut Vec<u8>,
+) {
+    match (rule, value) {
+        (_, ValueRef::Value(v)) => encode_weighed(rule, v, out),
+        (Some(rule), ValueRef::String { bytes, .. }) => encode_weight(rule, bytes, out),
+        (None, ValueRef::String { bytes, .. }) => encode_string_bytes(bytes, out),
+        (_, ValueRef::Binary(bytes)) => encode_binary_bytes(bytes, out),
     }
 }
 
@@ -818,7 +834,7 @@ impl State<'_> {
         }
         for (name, u, values) in &self.unique_interest {
             if let Some(t) = entry(&mut tables, &names, *name) {
-                t.unique.insert((*u, values.clone()));
+                t.insert_unique(*u, values.clone());
             }
         }
         for (name, sig) in self.retry_sigs.keys() {
@@ -828,7 +844,7 @@ impl State<'_> {
                     .insert(sig.clone());
             }
         }
-        let mut deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>> = HashMap::new();
+        let mut deleted_parents: HashMap<(String, String), WatchSet> = HashMap::new();
         for (name, key) in self.deleted_parents.keys() {
             if let Some(n) = names.get(name) {
                 deleted_parents

@@ -31,20 +31,23 @@ use std::sync::{Arc, Mutex};
 
 use reconcile_binlog::{
     ColumnType, DecodeError, ProbeChange, ProbeImage, RowFilter, RowProbe, RowSelection,
-    TableDescription,
+    TableDescription, Value, ValueRef,
 };
 use reconcile_schema::Schema;
 
+use crate::collation::CompareRule;
 use crate::compare::split_encoded;
-use crate::engine::{
-    encode_weighed, key_bytes_into, parent_key, retry_columns, signature, tuple, KeyBytes,
-    ParentKey,
-};
-use crate::table::TableInfo;
+use crate::engine::{encode_weighed_ref, retry_columns, KeyBytes};
+use crate::table::{ForeignKeyInfo, TableInfo};
 
 /// A fast hasher (multiply and rotate) for the filter's sets. They hold only East's
 /// values, so West's data cannot crowd a bucket with entries of its own; a lookup
 /// with crafted West values meets at most East's entries.
+///
+/// A product only carries a bit upwards, and the set picks a bucket by the low
+/// bits of the hash: without the final mix, encoded integers that differ above
+/// their lowest bits (East's keys 1..20000) fell into a few dozen buckets, and
+/// every lookup walked the long runs they made.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct QuickHasher(u64);
 
@@ -75,18 +78,92 @@ impl Hasher for QuickHasher {
     }
 
     fn finish(&self) -> u64 {
-        // The multiply carries a word's low bits up, never its high bits down, and
-        // hash tables pick buckets by the low bits: keys that differ only at their
-        // end (big-endian numbers, say) would share buckets. Mix the high bits down.
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        // every bit of the state into the low bits (MurmurHash3's 64-bit finalizer)
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
 /// A set hashed with [`QuickHasher`].
-pub(crate) type QuickSet<T> = HashSet<T, BuildHasherDefault<QuickHasher>>;
+type QuickSet<T> = HashSet<T, BuildHasherDefault<QuickHasher>>;
+
+/// A set of East's encoded values, with a bitmap in front of it: one bit per
+/// slot, set for the slot of every value's hash, at least 16 slots per value. A
+/// lookup whose bit is clear is not in the set (every value's bit is set), and
+/// most of West's values are not: they are told apart in a bitmap that fits the
+/// cache, instead of in the set's table and the bytes it points to. A set bit
+/// still asks the set, so a value is found exactly when the set holds it.
+#[derive(Debug, Default)]
+pub(crate) struct WatchSet {
+    set: QuickSet<Vec<u8>>,
+    /// A power of two of bits (`bits.len() * 64`), or none while the set is empty.
+    bits: Vec<u64>,
+}
+
+impl WatchSet {
+    fn hash(value: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        BuildHasherDefault::<QuickHasher>::default().hash_one(value)
+    }
+
+    /// The word and bit of the slot of hash `h` (from its high half: the set picks
+    /// buckets by the low bits).
+    fn slot(&self, h: u64) -> (usize, u64) {
+        let slots = self.bits.len().saturating_mul(64).max(1);
+        let i = ((h >> 32) as usize) & (slots - 1);
+        (i / 64, 1u64 << (i % 64))
+    }
+
+    fn mark(&mut self, h: u64) {
+        let (w, b) = self.slot(h);
+        if let Some(word) = self.bits.get_mut(w) {
+            *word |= b;
+        }
+    }
+
+    pub fn insert(&mut self, value: Vec<u8>) {
+        let h = Self::hash(&value);
+        if !self.set.insert(value) {
+            return;
+        }
+        let slots = self
+            .set
+            .len()
+            .saturating_mul(16)
+            .next_power_of_two()
+            .max(1024);
+        if slots > self.bits.len().saturating_mul(64) {
+            // more values than the bitmap was made for: a larger one, remade
+            self.bits = vec![0; slots / 64];
+            let hashes: Vec<u64> = self.set.iter().map(|v| Self::hash(v)).collect();
+            for h in hashes {
+                self.mark(h);
+            }
+        } else {
+            self.mark(h);
+        }
+    }
+
+    pub fn contains(&self, value: &[u8]) -> bool {
+        if self.bits.is_empty() {
+            return self.set.contains(value);
+        }
+        let (w, b) = self.slot(Self::hash(value));
+        self.bits.get(w).is_none_or(|word| word & b != 0) && self.set.contains(value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
 
 /// A table layout as the engine caches its knowledge: names and column types.
 pub(crate) type LayoutKey = (String, String, Vec<Option<String>>, Vec<u8>);
@@ -104,28 +181,40 @@ pub(crate) fn layout_key(desc: &TableDescription) -> LayoutKey {
 #[derive(Debug, Default)]
 pub(crate) struct TableWatch {
     /// Keys East changed, and keys of parents East rows need.
-    pub keys: QuickSet<KeyBytes>,
+    pub keys: WatchSet,
     /// Keys of parents whose delete or key change cascades to East rows.
-    pub cascade: QuickSet<KeyBytes>,
-    /// Unique values East's final rows take: (unique key index, weighed values).
-    pub unique: QuickSet<(usize, KeyBytes)>,
+    pub cascade: WatchSet,
+    /// Unique values East's final rows take (weighed values), per unique key index.
+    pub unique: Vec<WatchSet>,
     /// Retry signatures of East's inserts.
     pub retry: Option<RetryWatch>,
+}
+
+impl TableWatch {
+    /// Watches the values `values` of unique key `u`.
+    pub fn insert_unique(&mut self, u: usize, values: KeyBytes) {
+        if self.unique.len() <= u {
+            self.unique.resize_with(u + 1, WatchSet::default);
+        }
+        if let Some(set) = self.unique.get_mut(u) {
+            set.insert(values);
+        }
+    }
 }
 
 /// Retry signatures of East's inserts into one table.
 #[derive(Debug, Default)]
 pub(crate) struct RetryWatch {
-    sigs: QuickSet<Vec<u8>>,
+    sigs: WatchSet,
     /// Per place in a signature, the encoded values East's signatures have there.
-    places: Vec<QuickSet<Vec<u8>>>,
+    places: Vec<WatchSet>,
 }
 
 impl RetryWatch {
     pub fn insert(&mut self, sig: Vec<u8>) {
         if let Some(parts) = split_encoded(&sig) {
             if self.places.len() < parts.len() {
-                self.places.resize_with(parts.len(), QuickSet::default);
+                self.places.resize_with(parts.len(), WatchSet::default);
             }
             for (set, part) in self.places.iter_mut().zip(parts) {
                 set.insert(part.to_vec());
@@ -154,7 +243,7 @@ pub(crate) struct Watch {
     pub volatile: HashSet<(String, String, String)>,
     pub tables: HashMap<(String, String), Arc<TableWatch>>,
     /// Parent tables with rows East deleted: their keys.
-    pub deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>>,
+    pub deleted_parents: HashMap<(String, String), WatchSet>,
     pub layouts: HashMap<LayoutKey, Arc<TableInfo>>,
 }
 
@@ -227,6 +316,11 @@ impl RowFilter for WestFilter {
             // The whole row is the identity: nothing to decode less of.
             return RowSelection::All;
         }
+        let parents = fk_children
+            .iter()
+            .filter_map(|&f| info.foreign_keys.get(f))
+            .map(|fk| ParentProbe::new(self.watch.schema.as_ref(), fk))
+            .collect();
         let watch = watch.unwrap_or_default();
         let retry_columns = if watch.retry.is_some() {
             retry_columns(&info, &self.watch.volatile, info.generated.len())
@@ -243,7 +337,7 @@ impl RowFilter for WestFilter {
                     .get(j)
                     .and_then(|&c| desc.columns.get(c))
                     .map_or(9, |c| decode_cost(&c.column_type, c.collation));
-                let seen = r.places.get(j).map_or(0, QuickSet::len);
+                let seen = r.places.get(j).map_or(0, WatchSet::len);
                 (cost, std::cmp::Reverse(seen))
             });
         }
@@ -251,7 +345,7 @@ impl RowFilter for WestFilter {
             info,
             watch,
             filter: Arc::clone(&self.watch),
-            fk_children,
+            parents,
             retry_columns,
             retry_order,
         }))
@@ -291,9 +385,69 @@ struct TableProbe {
     watch: Arc<TableWatch>,
     filter: Arc<Watch>,
     /// Foreign keys whose parent table has rows East deleted.
-    fk_children: Vec<usize>,
+    parents: Vec<ParentProbe>,
     retry_columns: Vec<usize>,
     retry_order: Vec<usize>,
+}
+
+/// A foreign key whose parent table has rows East deleted, resolved once the way
+/// `parent_key` resolves it for every row.
+#[derive(Debug)]
+struct ParentProbe {
+    /// The referencing columns, decoded before anything is judged.
+    columns: Vec<usize>,
+    parent: (String, String),
+    /// The referencing column and the parent column's rule of each column of the
+    /// parent's identity key, in its order; `None` when `parent_key` never gives a
+    /// key (the parent's key is unknown, or other columns are referenced).
+    key: Option<Vec<(usize, Option<CompareRule>)>>,
+}
+
+impl ParentProbe {
+    fn new(schema: Option<&Schema>, fk: &ForeignKeyInfo) -> ParentProbe {
+        let (ps, pt) = &fk.parent;
+        let key = schema.and_then(|s| s.table(ps, pt)).and_then(|parent| {
+            parent
+                .identity_key()?
+                .column_names()
+                .map(|id_col| {
+                    let pos = fk
+                        .parent_columns
+                        .iter()
+                        .position(|c| c.eq_ignore_ascii_case(id_col))?;
+                    let rule = parent
+                        .column(id_col)
+                        .and_then(|c| c.collation.as_deref())
+                        .and_then(CompareRule::from_name);
+                    Some((*fk.columns.get(pos)?, rule))
+                })
+                .collect()
+        });
+        ParentProbe {
+            columns: fk.columns.clone(),
+            parent: fk.parent.clone(),
+            key,
+        }
+    }
+
+    /// The parent's key bytes the image references into `out` (cleared first), as
+    /// `parent_key` gives them for the decoded row; `false` when it gives no key.
+    fn key_into(&self, image: &mut ProbeImage<'_>, out: &mut Vec<u8>) -> Result<bool, DecodeError> {
+        for &c in &self.columns {
+            image.get(c)?;
+        }
+        out.clear();
+        let Some(key) = &self.key else {
+            return Ok(false);
+        };
+        for &(c, rule) in key {
+            match image.get(c)? {
+                Some(ValueRef::Value(Value::Null)) | None => return Ok(false),
+                Some(v) => encode_weighed_ref(rule, v, out),
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// Buffers a probe reuses from row to row, one set per thread.
@@ -308,6 +462,33 @@ thread_local! {
     static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::default();
 }
 
+/// Appends to `out` (cleared first) the values of `columns` of `image`, each as its
+/// collation compares it (`encode_weighed`): what the engine's key, tuple and
+/// signature encodings give for the row `load` would decode. `false` when a column
+/// is absent, or NULL with `null_is_missing` (the tuple of a unique key). Every
+/// column is read first, so a column that cannot be decoded is an error here too.
+fn encode_columns(
+    info: &TableInfo,
+    image: &mut ProbeImage<'_>,
+    columns: &[usize],
+    null_is_missing: bool,
+    out: &mut Vec<u8>,
+) -> Result<bool, DecodeError> {
+    out.clear();
+    let mut whole = true;
+    for &c in columns {
+        match image.get(c)? {
+            None => whole = false,
+            Some(ValueRef::Value(Value::Null)) if null_is_missing => whole = false,
+            Some(v) if whole => {
+                encode_weighed_ref(info.collations.get(c).copied().flatten(), v, out);
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(whole)
+}
+
 impl TableProbe {
     /// The key of an image into `out`; `false` without one.
     fn key(
@@ -318,38 +499,45 @@ impl TableProbe {
         let (Some(image), Some(cols)) = (image, &self.info.identity) else {
             return Ok(false);
         };
-        Ok(key_bytes_into(&self.info, image.load(cols)?, out))
+        encode_columns(&self.info, image, cols, false, out)
     }
 
-    fn takes_unique(&self, image: &mut ProbeImage<'_>) -> Result<bool, DecodeError> {
-        if self.watch.unique.is_empty() {
+    fn takes_unique(
+        &self,
+        image: &mut ProbeImage<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, DecodeError> {
+        if self.watch.unique.iter().all(|set| set.is_empty()) {
             return Ok(false);
         }
         for (u, cols) in self.info.unique_keys.iter().enumerate() {
-            if let Some(t) = tuple(&self.info, image.load(cols)?, cols) {
-                if self.watch.unique.contains(&(u, t)) {
-                    return Ok(true);
-                }
+            if encode_columns(&self.info, image, cols, true, buf)?
+                && self
+                    .watch
+                    .unique
+                    .get(u)
+                    .is_some_and(|set| set.contains(buf.as_slice()))
+            {
+                return Ok(true);
             }
         }
         Ok(false)
     }
 
-    fn references_deleted_parent(&self, image: &mut ProbeImage<'_>) -> Result<bool, DecodeError> {
-        for &f in &self.fk_children {
-            let Some(fk) = self.info.foreign_keys.get(f) else {
-                continue;
-            };
-            let row = image.load(&fk.columns)?;
-            if let ParentKey::Key(_, bytes) = parent_key(self.filter.schema.as_ref(), fk, row) {
-                if self
+    fn references_deleted_parent(
+        &self,
+        image: &mut ProbeImage<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, DecodeError> {
+        for parent in &self.parents {
+            if parent.key_into(image, buf)?
+                && self
                     .filter
                     .deleted_parents
-                    .get(&fk.parent)
-                    .is_some_and(|keys| keys.contains(&bytes))
-                {
-                    return Ok(true);
-                }
+                    .get(&parent.parent)
+                    .is_some_and(|keys| keys.contains(buf.as_slice()))
+            {
+                return Ok(true);
             }
         }
         Ok(false)
@@ -372,20 +560,18 @@ impl TableProbe {
             let (Some(&c), Some(seen)) = (self.retry_columns.get(j), retry.places.get(j)) else {
                 return Ok(false);
             };
-            let row = image.load(&[c])?;
-            let Some(v) = row.values.get(c).and_then(Option::as_ref) else {
+            let Some(v) = image.get(c)? else {
                 return Ok(false);
             };
             buf.clear();
-            encode_weighed(self.info.collations.get(c).copied().flatten(), v, buf);
+            encode_weighed_ref(self.info.collations.get(c).copied().flatten(), v, buf);
             if !seen.contains(buf.as_slice()) {
                 return Ok(false);
             }
         }
-        let row = image.load(&self.retry_columns)?;
         Ok(
-            signature(&self.info, row, &self.retry_columns)
-                .is_some_and(|s| retry.sigs.contains(&s)),
+            encode_columns(&self.info, image, &self.retry_columns, false, buf)?
+                && retry.sigs.contains(buf.as_slice()),
         )
     }
 }
@@ -439,15 +625,15 @@ impl TableProbe {
             }
             if before {
                 if let Some(image) = change.before.as_mut() {
-                    if self.takes_unique(image)? {
+                    if self.takes_unique(image, value)? {
                         return Ok(true);
                     }
                 }
             }
             if after {
                 if let Some(image) = change.after.as_mut() {
-                    if self.takes_unique(image)?
-                        || self.references_deleted_parent(image)?
+                    if self.takes_unique(image, value)?
+                        || self.references_deleted_parent(image, value)?
                         || self.repeats_east(image, value)?
                     {
                         return Ok(true);
@@ -463,5 +649,484 @@ impl TableProbe {
             notes.extend_from_slice(key);
         }
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The probe's encodings, read out of real row images (strings borrowed), are
+    //! the bytes the engine's encodings give for the decoded rows, on every column
+    //! type and collation of the fixtures and the binlog corpus.
+
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use reconcile_binlog::{BinlogReader, FileSource, ReadItem, ReaderOptions};
+
+    use super::*;
+    use crate::compare::reference;
+    use crate::engine::{encode_weighed, key_bytes, parent_key, signature, tuple, ParentKey};
+
+    #[derive(Debug, Default)]
+    struct Tally {
+        failures: Mutex<Vec<String>>,
+        borrowed: AtomicUsize,
+        decoded: AtomicUsize,
+        composites: AtomicUsize,
+    }
+
+    impl Tally {
+        fn fail(&self, what: String) {
+            let mut f = self
+                .failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if f.len() < 20 {
+                f.push(what);
+            }
+        }
+    }
+
+    /// Probes every row image of every table and keeps nothing.
+    #[derive(Debug)]
+    struct Compare {
+        schema: Option<Schema>,
+        tally: Arc<Tally>,
+    }
+
+    impl RowFilter for Compare {
+        fn select(&self, desc: &TableDescription) -> RowSelection {
+            RowSelection::Probe(Arc::new(CompareProbe {
+                info: TableInfo::resolve(desc, self.schema.as_ref()),
+                schema: self.schema.clone(),
+                tally: Arc::clone(&self.tally),
+            }))
+        }
+    }
+
+    #[derive(Debug)]
+    struct CompareProbe {
+        info: TableInfo,
+        schema: Option<Schema>,
+        tally: Arc<Tally>,
+    }
+
+    type Encoded = Option<Vec<u8>>;
+
+    impl CompareProbe {
+        fn image(&self, image: &mut ProbeImage<'_>) -> Result<(), DecodeError> {
+            let info = &self.info;
+            let n = image.load(&[])?.values.len();
+            // no rule, a case- and accent-insensitive one, a binary one
+            // (`weight_into` is checked against `weight` on every rule apart)
+            let rules = [
+                None,
+                CompareRule::from_name("utf8mb4_general_ci"),
+                CompareRule::from_name("latin1_bin"),
+            ];
+            // each column under every rule, read before anything is decoded
+            let mut single: Vec<Vec<Encoded>> = Vec::new();
+            for c in 0..n {
+                let v = image.get(c)?;
+                match v {
+                    Some(ValueRef::Value(_)) => self.tally.decoded.fetch_add(1, Ordering::Relaxed),
+                    Some(_) => self.tally.borrowed.fetch_add(1, Ordering::Relaxed),
+                    None => 0,
+                };
+                single.push(
+                    rules
+                        .iter()
+                        .map(|&rule| {
+                            v.map(|v| {
+                                let mut out = vec![0xAA];
+                                encode_weighed_ref(rule, v, &mut out);
+                                out
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            // the probe's key, unique tuples, retry signature and parent keys
+            let mut buf = Vec::new();
+            let mut columns = |cols: &[usize], null_is_missing: bool| {
+                encode_columns(info, image, cols, null_is_missing, &mut buf)
+                    .map(|whole| whole.then(|| buf.clone()))
+            };
+            let key = match &info.identity {
+                Some(cols) => Some(columns(cols, false)?),
+                None => None,
+            };
+            let mut uniques = Vec::new();
+            for cols in &info.unique_keys {
+                uniques.push(columns(cols, true)?);
+            }
+            let retry = retry_columns(info, &HashSet::new(), info.generated.len());
+            let sig = columns(&retry, false)?;
+            let mut parents = Vec::new();
+            for fk in &info.foreign_keys {
+                let probe = ParentProbe::new(self.schema.as_ref(), fk);
+                let mut out = Vec::new();
+                parents.push(probe.key_into(image, &mut out)?.then_some(out));
+            }
+
+            // what the engine encodes of the decoded row
+            let all: Vec<usize> = (0..n).collect();
+            let row = image.load(&all)?.clone();
+            let place = format!("{}.{} {:?}", info.schema, info.table, row.values);
+            for (c, encoded) in single.iter().enumerate() {
+                let value = row.values.get(c).and_then(Option::as_ref);
+                for (rule, got) in rules.iter().zip(encoded) {
+                    let expected = value.map(|v| {
+                        let mut out = vec![0xAA];
+                        reference::encode_weighed(*rule, v, &mut out);
+                        out
+                    });
+                    let engine = value.map(|v| {
+                        let mut out = vec![0xAA];
+                        encode_weighed(*rule, v, &mut out);
+                        out
+                    });
+                    if *got != expected || engine != expected {
+                        self.tally
+                            .fail(format!("{place}: column {c} under {rule:?}: {got:?} {engine:?} vs {expected:?}"));
+                    }
+                }
+            }
+            let check = |what: &str, got: &Encoded, expected: Encoded| {
+                self.tally.composites.fetch_add(1, Ordering::Relaxed);
+                if *got != expected {
+                    self.tally
+                        .fail(format!("{place}: {what}: {got:?} vs {expected:?}"));
+                }
+            };
+            if let Some(key) = &key {
+                check("key", key, key_bytes(info, &row));
+            }
+            for (u, cols) in info.unique_keys.iter().enumerate() {
+                check("unique", &uniques[u], tuple(info, &row, cols));
+            }
+            if !retry.is_empty() {
+                check("signature", &sig, signature(info, &row, &retry));
+            }
+            for (fk, got) in info.foreign_keys.iter().zip(&parents) {
+                let expected = match parent_key(self.schema.as_ref(), fk, &row) {
+                    ParentKey::Key(_, bytes) => Some(bytes),
+                    ParentKey::None | ParentKey::Unknown(_) => None,
+                };
+                check("parent", got, expected);
+            }
+            Ok(())
+        }
+    }
+
+    impl RowProbe for CompareProbe {
+        fn keep(
+            &self,
+            change: &mut ProbeChange<'_>,
+            _notes: &mut Vec<u8>,
+        ) -> Result<bool, DecodeError> {
+            for image in [change.before.as_mut(), change.after.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                self.image(image)?;
+            }
+            Ok(false)
+        }
+    }
+
+    fn read(source: FileSource, schema: Option<Schema>, tally: &Arc<Tally>) {
+        let filter = Compare {
+            schema,
+            tally: Arc::clone(tally),
+        };
+        let options = ReaderOptions::default().with_row_filter(Arc::new(filter));
+        // damaged corpus files stop at their damage
+        for item in BinlogReader::new(source, options) {
+            if !matches!(item, Ok(ReadItem::Transaction(_) | ReadItem::Diagnostic(_))) {
+                break;
+            }
+        }
+    }
+
+    fn binlogs(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                binlogs(&p, out);
+            } else if std::fs::read(&p)
+                .is_ok_and(|b| b.starts_with(&reconcile_binlog::BINLOG_MAGIC))
+            {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The filter's sets spread East's encoded values over their buckets (the low
+    /// bits of the hash) about as a random hash would: keys, pairs of keys, short
+    /// strings and doubles that differ only in a few bytes.
+    #[test]
+    fn quick_hashes_spread_over_buckets() {
+        use std::hash::BuildHasher;
+        let hasher = BuildHasherDefault::<QuickHasher>::default();
+        let encoded = |values: &[Value]| {
+            let mut out = Vec::new();
+            for v in values {
+                crate::compare::encode_value(v, &mut out);
+            }
+            out
+        };
+        let text = |t: String| Value::String {
+            bytes: reconcile_binlog::Bytes(t.into_bytes()),
+            collation: None,
+        };
+        let sets: [(&str, Vec<Vec<u8>>); 4] = [
+            (
+                "keys",
+                (1..=20_000).map(|i| encoded(&[Value::UInt(i)])).collect(),
+            ),
+            (
+                "pairs",
+                (1..=4_000)
+                    .flat_map(|o| (1..=5).map(move |l| (o, l)))
+                    .map(|(o, l)| encoded(&[Value::UInt(o), Value::UInt(l)]))
+                    .collect(),
+            ),
+            (
+                "strings",
+                (1..=20_000)
+                    .map(|i| encoded(&[text(format!("user-{i}"))]))
+                    .collect(),
+            ),
+            (
+                "doubles",
+                (1..=20_000)
+                    .map(|i| encoded(&[Value::Double(f64::from(i) / 8.0)]))
+                    .collect(),
+            ),
+        ];
+        for (name, values) in sets {
+            let buckets: HashSet<u64> = values
+                .iter()
+                .map(|v| hasher.hash_one(v.as_slice()) & ((1 << 14) - 1))
+                .collect();
+            // 20,000 values over 16,384 buckets: a random hash fills about 11,550
+            assert!(buckets.len() > 10_500, "{name}: {} buckets", buckets.len());
+        }
+    }
+
+    proptest::proptest! {
+        /// A watch set holds what a plain set holds, through every remaking of its
+        /// bitmap: each value inserted is found, each other value is not.
+        #[test]
+        fn watch_sets_find_what_sets_find(
+            values in proptest::collection::vec(
+                proptest::collection::vec(0u8..4, 0..6), 0..300),
+            probes in proptest::collection::vec(
+                proptest::collection::vec(0u8..4, 0..6), 0..100),
+        ) {
+            let mut watch = WatchSet::default();
+            let mut plain = HashSet::new();
+            for v in &values {
+                watch.insert(v.clone());
+                plain.insert(v.clone());
+                for w in &plain {
+                    proptest::prop_assert!(watch.contains(w), "{w:?} lost");
+                }
+            }
+            for p in probes.iter().chain(&values) {
+                proptest::prop_assert_eq!(watch.contains(p), plain.contains(p), "{:?}", p);
+            }
+            proptest::prop_assert_eq!(watch.len(), plain.len());
+        }
+    }
+
+    /// The bitmap tells most values that are not in the set apart by itself.
+    #[test]
+    fn watch_set_bitmaps_turn_most_values_away() {
+        let mut watch = WatchSet::default();
+        for i in 0..5_000u64 {
+            watch.insert(i.to_le_bytes().to_vec());
+        }
+        let passed = (5_000..105_000u64)
+            .filter(|i| {
+                let (w, b) = watch.slot(WatchSet::hash(&i.to_le_bytes()));
+                watch.bits.get(w).is_none_or(|word| word & b != 0)
+            })
+            .count();
+        // at 16 slots a value, about one in 16 passes
+        assert!(passed < 10_000, "{passed} of 100000 passed the bitmap");
+    }
+
+    /// A foreign key's parent key, as the probe reads it, follows the parent's key
+    /// order and its columns' collations (not the child's), and is absent for a
+    /// NULL reference, a foreign key on other columns than the parent's key, and an
+    /// unknown parent: as `parent_key` has it.
+    #[test]
+    fn parent_probes_give_parent_keys() {
+        let schema = reconcile_schema::parse_schema(
+            "CREATE DATABASE d;
+USE d;
+CREATE TABLE `p` (
+  `a` varchar(10) COLLATE utf8mb4_general_ci NOT NULL,
+  `b` int(11) NOT NULL,
+  `u` int(11) NOT NULL,
+  PRIMARY KEY (`b`, `a`),
+  UNIQUE KEY `uk_u` (`u`)
+) ENGINE=InnoDB;
+CREATE TABLE `c` (
+  `id` int(11) NOT NULL,
+  `x` varchar(10) COLLATE utf8mb4_bin DEFAULT NULL,
+  `y` int(11) DEFAULT NULL,
+  `z` int(11) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  CONSTRAINT `f1` FOREIGN KEY (`x`, `y`) REFERENCES `p` (`a`, `b`),
+  CONSTRAINT `f2` FOREIGN KEY (`z`) REFERENCES `p` (`u`),
+  CONSTRAINT `f3` FOREIGN KEY (`z`) REFERENCES `q` (`id`)
+) ENGINE=InnoDB;",
+        )
+        .unwrap();
+        let column = |name: &str, text: bool| reconcile_binlog::ColumnDescription {
+            name: Some(name.to_owned()),
+            column_type: if text {
+                ColumnType::Varchar { max_len: 40 }
+            } else {
+                ColumnType::Long
+            },
+            type_code: if text { 15 } else { 3 },
+            unsigned: (!text).then_some(false),
+            collation: text.then_some(46),
+            nullable: true,
+            visible: None,
+        };
+        let desc = TableDescription {
+            table_id: 1,
+            schema: "d".into(),
+            table: "c".into(),
+            columns: vec![
+                column("id", false),
+                column("x", true),
+                column("y", false),
+                column("z", false),
+            ],
+            primary_key: Some(vec![(0, 0)]),
+        };
+        let info = TableInfo::resolve(&desc, Some(&schema));
+        assert_eq!(info.foreign_keys.len(), 3);
+        let text = |t: &str| {
+            Some(Value::String {
+                bytes: reconcile_binlog::Bytes(t.as_bytes().to_vec()),
+                collation: Some(46),
+            })
+        };
+        let rows = [
+            [
+                Some(Value::Int(1)),
+                text("AbC "),
+                Some(Value::Int(2)),
+                Some(Value::Int(3)),
+            ],
+            [
+                Some(Value::Int(1)),
+                text("Zoë"),
+                Some(Value::Int(-2)),
+                Some(Value::Null),
+            ],
+            [
+                Some(Value::Int(1)),
+                Some(Value::Null),
+                Some(Value::Int(2)),
+                None,
+            ],
+            [Some(Value::Int(1)), text("a"), None, Some(Value::Int(3))],
+        ];
+        let mut keys = 0;
+        for values in rows {
+            let row = reconcile_binlog::Row {
+                values: values.to_vec(),
+            };
+            for fk in &info.foreign_keys {
+                let mut got = Vec::new();
+                let whole = ParentProbe::new(Some(&schema), fk)
+                    .key_into(&mut ProbeImage::decoded(&row), &mut got)
+                    .unwrap();
+                match parent_key(Some(&schema), fk, &row) {
+                    ParentKey::Key(_, expected) => {
+                        assert!(whole, "{row:?} {fk:?}");
+                        assert_eq!(got, expected, "{row:?} {fk:?}");
+                        keys += 1;
+                    }
+                    ParentKey::None | ParentKey::Unknown(_) => assert!(!whole, "{row:?} {fk:?}"),
+                }
+            }
+        }
+        assert_eq!(keys, 2);
+    }
+
+    #[test]
+    fn probe_encodings_are_the_engines_on_every_fixture() {
+        let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let tally = Arc::new(Tally::default());
+        let mut scenarios = 0;
+        for entry in std::fs::read_dir(root.join("testdata"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let dir = entry.path();
+            // `large` is too slow for a debug build, and holds nothing new
+            let Ok(text) = std::fs::read_to_string(dir.join("schema.sql")) else {
+                continue;
+            };
+            if dir.ends_with("large") {
+                continue;
+            }
+            let schema = reconcile_schema::parse_schema(&text).ok();
+            assert!(schema.is_some(), "{}", dir.display());
+            for side in ["east", "west"] {
+                let source = FileSource::from_dir(dir.join(side)).unwrap();
+                read(source, schema.clone(), &tally);
+            }
+            scenarios += 1;
+        }
+        assert!(scenarios >= 10, "{scenarios} scenarios");
+        // the binlog corpus: MySQL's types, old formats, no schema
+        let corpus = root.join("../shared/binlog-corpus");
+        if corpus.join("MANIFEST.md").exists() {
+            let mut files = Vec::new();
+            binlogs(&corpus, &mut files);
+            files.sort();
+            // the few files over 1 MB hold more rows, not other types
+            let small = |f: &PathBuf| std::fs::metadata(f).is_ok_and(|m| m.len() <= 1 << 20);
+            for f in files.into_iter().filter(small) {
+                read(FileSource::open(&f), None, &tally);
+            }
+        } else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "corpus absent and CI is set"
+            );
+            println!(
+                "SKIPPED: the corpus part, corpus absent at {}",
+                corpus.display()
+            );
+        }
+        let failures = tally
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        let (borrowed, decoded, composites) = (
+            tally.borrowed.load(Ordering::Relaxed),
+            tally.decoded.load(Ordering::Relaxed),
+            tally.composites.load(Ordering::Relaxed),
+        );
+        assert!(
+            borrowed > 1000 && decoded > 1000 && composites > 1000,
+            "{borrowed} borrowed, {decoded} decoded values, {composites} keys"
+        );
     }
 }
