@@ -81,12 +81,48 @@ impl CompareRule {
         text.into_bytes()
     }
 
+    /// [`weight`](Self::weight) appended to `out`, without allocating when the
+    /// weight is a plain function of the bytes:
+    ///
+    /// - bytes that are all ASCII (`0x00..=0x7F`): every charset decoded here reads
+    ///   them as the same characters, which NFD leaves alone, none of which is a
+    ///   combining mark, and whose lowercase is their ASCII lowercase; so the weight
+    ///   is the bytes without trailing spaces (PAD SPACE), lowercased (case-
+    ///   insensitive);
+    /// - a UTF-8 collation that neither folds case nor strips accents: its weight is
+    ///   the bytes (valid or not) without trailing spaces (PAD SPACE), as a space is
+    ///   never part of a multi-byte character;
+    /// - a charset this code does not decode: the bytes, padded the same way.
+    ///
+    /// Anything else runs the full algorithm. Unit tests compare both paths on every
+    /// rule, exhaustively over short strings and on random ones.
+    pub fn weight_into(&self, bytes: &[u8], out: &mut Vec<u8>) {
+        let plain = match self.decode {
+            Decode::Unknown => true,
+            Decode::Utf8 => !self.case_insensitive && !self.accent_insensitive,
+            Decode::Latin1 => false,
+        };
+        if plain {
+            out.extend_from_slice(self.pad(bytes));
+        } else if bytes.is_ascii() {
+            let start = out.len();
+            out.extend_from_slice(self.pad(bytes));
+            if self.case_insensitive {
+                if let Some(added) = out.get_mut(start..) {
+                    added.make_ascii_lowercase();
+                }
+            }
+        } else {
+            out.extend_from_slice(&self.weight(bytes));
+        }
+    }
+
     fn pad<'b>(&self, bytes: &'b [u8]) -> &'b [u8] {
         if !self.pad_space {
             return bytes;
         }
         let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
-        &bytes[..end]
+        bytes.get(..end).unwrap_or(bytes)
     }
 }
 
@@ -119,6 +155,102 @@ mod tests {
     fn latin1_bytes_are_decoded() {
         let r = CompareRule::from_name("latin1_swedish_ci").unwrap();
         assert_eq!(r.weight(&[0xC4, b'P']), r.weight(&[0xE4, b'p']));
+    }
+
+    /// Every rule the fields can make: a superset of those collations map to.
+    fn every_rule() -> Vec<CompareRule> {
+        let mut rules = Vec::new();
+        for decode in [Decode::Utf8, Decode::Latin1, Decode::Unknown] {
+            for bits in 0..8u8 {
+                rules.push(CompareRule {
+                    case_insensitive: bits & 1 != 0,
+                    accent_insensitive: bits & 2 != 0,
+                    pad_space: bits & 4 != 0,
+                    decode,
+                });
+            }
+        }
+        rules
+    }
+
+    /// Whether `weight_into` appends exactly what `weight` returns.
+    fn fast_is_slow(rule: &CompareRule, bytes: &[u8]) -> Result<(), String> {
+        let mut out = vec![0xEE];
+        rule.weight_into(bytes, &mut out);
+        let slow = rule.weight(bytes);
+        if out.first() == Some(&0xEE) && out.get(1..) == Some(slow.as_slice()) {
+            Ok(())
+        } else {
+            Err(format!("{rule:?} of {bytes:x?}: {out:x?} vs {slow:x?}"))
+        }
+    }
+
+    #[test]
+    fn every_collation_has_a_tested_rule() {
+        let rules = every_rule();
+        let mut used = Vec::new();
+        for id in 0..2048 {
+            if let Some(r) = CompareRule::from_id(id) {
+                assert!(rules.contains(&r), "{id}: {r:?}");
+                if !used.contains(&r) {
+                    used.push(r);
+                }
+            }
+        }
+        // binary, _bin, _ci, _cs, _ai, NO PAD, latin1, undecoded charsets ...
+        assert!(used.len() >= 10, "{used:?}");
+    }
+
+    /// Under every rule, every string of one byte, and every string of two bytes of
+    /// the fast path's alphabet: ASCII, or any byte under the rules that weigh bytes
+    /// as they are.
+    #[test]
+    fn weight_into_is_weight_on_every_short_string() {
+        for rule in every_rule() {
+            let plain = rule.decode == Decode::Unknown
+                || (rule.decode == Decode::Utf8
+                    && !rule.case_insensitive
+                    && !rule.accent_insensitive);
+            let top: u16 = if plain { 256 } else { 128 };
+            fast_is_slow(&rule, b"").unwrap();
+            for a in 0..=255u8 {
+                fast_is_slow(&rule, &[a]).unwrap();
+            }
+            for a in 0..top {
+                for b in 0..top {
+                    fast_is_slow(&rule, &[a as u8, b as u8]).unwrap();
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn weight_into_is_weight_on_random_bytes(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..24),
+        ) {
+            for rule in every_rule() {
+                fast_is_slow(&rule, &bytes).map_err(proptest::test_runner::TestCaseError::fail)?;
+            }
+        }
+
+        #[test]
+        fn weight_into_is_weight_on_random_ascii(text in "[ -~\\t\\x00]{0,24} {0,3}") {
+            for rule in every_rule() {
+                fast_is_slow(&rule, text.as_bytes())
+                    .map_err(proptest::test_runner::TestCaseError::fail)?;
+            }
+        }
+
+        #[test]
+        fn weight_into_is_weight_on_random_text(text in "\\PC{0,12} {0,3}") {
+            for rule in every_rule() {
+                fast_is_slow(&rule, text.as_bytes())
+                    .map_err(proptest::test_runner::TestCaseError::fail)?;
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use reconcile_binlog::{Row, Value};
 
+use crate::collation::CompareRule;
+
 /// Equality as stored: floats by their bits (no decimal round trip), everything else
 /// by its typed value.
 pub(crate) fn same_value(a: &Value, b: &Value) -> bool {
@@ -19,9 +21,23 @@ fn bytes(tag: u8, b: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(b);
 }
 
-/// The encoding of a character value whose bytes are `b` (a collation weight).
-pub(crate) fn encode_string_bytes(b: &[u8], out: &mut Vec<u8>) {
-    bytes(6, b, out);
+/// Appends `tag`, then the length and the bytes `write` appends: what [`bytes`]
+/// appends for those bytes, written in place.
+fn bytes_with(tag: u8, out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    out.push(tag);
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    write(out);
+    let n = out.len().saturating_sub(at + 8) as u64;
+    if let Some(len) = out.get_mut(at..at + 8) {
+        len.copy_from_slice(&n.to_le_bytes());
+    }
+}
+
+/// The encoding of a character value whose bytes are `rule`'s weight of `b`:
+/// `encode_string_bytes(&rule.weight(b), out)`, without a buffer of its own.
+pub(crate) fn encode_weight(rule: CompareRule, b: &[u8], out: &mut Vec<u8>) {
+    bytes_with(6, out, |out| rule.weight_into(b, out));
 }
 
 /// Splits a concatenation of [`encode_value`]s into the encoding of each value.
@@ -53,9 +69,13 @@ pub(crate) fn encode_value(value: &Value, out: &mut Vec<u8>) {
         Value::Binary(b) => bytes(7, &b.0, out),
         other => {
             // Temporal, bit, enum, set, JSON, geometry: their serde form is
-            // canonical and unambiguous.
-            let text = serde_json::to_vec(other).unwrap_or_default();
-            bytes(8, &text, out);
+            // canonical and unambiguous (none when it cannot be written).
+            bytes_with(8, out, |out| {
+                let start = out.len();
+                if serde_json::to_writer(&mut *out, other).is_err() {
+                    out.truncate(start);
+                }
+            });
         }
     }
 }
@@ -150,6 +170,40 @@ pub(crate) fn changed_columns(
         .collect()
 }
 
+/// The encodings as first written, each through a buffer of its own: what the
+/// in-place encodings and the probe's borrowed values are checked against.
+#[cfg(test)]
+pub(crate) mod reference {
+    use reconcile_binlog::Value;
+
+    use super::bytes;
+    use crate::collation::CompareRule;
+
+    pub(crate) fn encode_value(value: &Value, out: &mut Vec<u8>) {
+        match value {
+            Value::Null => out.push(0),
+            Value::Int(i) => bytes(1, &i.to_le_bytes(), out),
+            Value::UInt(u) => bytes(2, &u.to_le_bytes(), out),
+            Value::Decimal(d) => bytes(3, d.as_bytes(), out),
+            Value::Float(f) => bytes(4, &f.to_bits().to_le_bytes(), out),
+            Value::Double(f) => bytes(5, &f.to_bits().to_le_bytes(), out),
+            Value::String { bytes: b, .. } => bytes(6, &b.0, out),
+            Value::Binary(b) => bytes(7, &b.0, out),
+            other => {
+                let text = serde_json::to_vec(other).unwrap_or_default();
+                bytes(8, &text, out);
+            }
+        }
+    }
+
+    pub(crate) fn encode_weighed(rule: Option<CompareRule>, value: &Value, out: &mut Vec<u8>) {
+        match (rule, value) {
+            (Some(rule), Value::String { bytes: b, .. }) => bytes(6, &rule.weight(&b.0), out),
+            _ => encode_value(value, out),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +273,106 @@ mod tests {
             assert_eq!(*part, encode_values([v]).as_slice());
         }
         assert!(split_encoded(&all[..all.len() - 1]).is_none());
+    }
+
+    /// Values of every variant, as the probe test's fixtures may lack some.
+    fn every_variant() -> Vec<Value> {
+        use reconcile_binlog::{Bytes, JsonDiff, JsonDiffOp};
+        vec![
+            Value::Null,
+            Value::Int(-7),
+            Value::UInt(u64::MAX),
+            Value::Decimal("-12.50".into()),
+            Value::Float(f32::NAN),
+            Value::Double(-0.0),
+            Value::Bit {
+                bits: 9,
+                bytes: Bytes(vec![1, 0xff]),
+            },
+            Value::Enum {
+                index: 2,
+                label: Some(Bytes(b"b\"\xff".to_vec())),
+            },
+            Value::Enum {
+                index: 0,
+                label: None,
+            },
+            Value::Set {
+                mask: 5,
+                labels: Some(vec![Bytes(b"x".to_vec()), Bytes(vec![0xc3])]),
+            },
+            Value::Set {
+                mask: 1 << 63,
+                labels: None,
+            },
+            Value::Year(0),
+            Value::Date {
+                year: 0,
+                month: 0,
+                day: 0,
+            },
+            Value::Time {
+                negative: true,
+                hours: 838,
+                minutes: 59,
+                seconds: 59,
+                micros: 1,
+                fsp: 6,
+            },
+            Value::DateTime {
+                year: 9999,
+                month: 12,
+                day: 31,
+                hour: 23,
+                minute: 59,
+                second: 59,
+                micros: 999_999,
+                fsp: 6,
+            },
+            Value::Timestamp {
+                secs: u32::MAX,
+                micros: 0,
+                fsp: 0,
+            },
+            Value::String {
+                bytes: Bytes(b"Zo\xc3\xab  ".to_vec()),
+                collation: Some(45),
+            },
+            Value::Binary(Bytes(vec![0, 0xff])),
+            Value::Json("{\"a\": [1, \"\\u00fc\"]}".into()),
+            Value::Geometry(Bytes(vec![0; 25])),
+            Value::Vector(Bytes(vec![0, 0, 0x80, 0x3f])),
+            Value::JsonPartial(vec![JsonDiff {
+                op: JsonDiffOp::Replace,
+                path: "$.a[1]".into(),
+                value: Some("\"\\n\"".into()),
+            }]),
+        ]
+    }
+
+    /// The in-place encodings write what the first ones wrote through buffers of
+    /// their own, after whatever `out` holds.
+    #[test]
+    fn encodings_in_place_are_the_reference_encodings() {
+        let rules = [
+            None,
+            CompareRule::from_name("utf8mb4_general_ci"),
+            CompareRule::from_name("utf8mb4_bin"),
+            CompareRule::from_name("latin1_swedish_ci"),
+        ];
+        for v in every_variant() {
+            let mut new = vec![9];
+            let mut old = vec![9];
+            encode_value(&v, &mut new);
+            reference::encode_value(&v, &mut old);
+            assert_eq!(new, old, "{v:?}");
+            for rule in rules {
+                let (mut new, mut old) = (vec![9], vec![9]);
+                crate::engine::encode_weighed(rule, &v, &mut new);
+                reference::encode_weighed(rule, &v, &mut old);
+                assert_eq!(new, old, "{v:?} {rule:?}");
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use reconcile_schema::{FkAction, Schema};
 
 use crate::collation::CompareRule;
 use crate::compare::{
-    changed_columns, compare_rows, encode_string_bytes, encode_value, encode_values, RowCmp,
+    changed_columns, compare_rows, encode_value, encode_values, encode_weight, RowCmp,
 };
 use crate::fold::SideFold;
 use crate::interest::{QuickSet, RetryWatch, TableWatch, Watch, WestFilter};
@@ -315,9 +315,7 @@ fn key_encoding(info: &TableInfo, row: &Row, out: &mut Vec<u8>) -> Option<()> {
 /// becomes its collation weight, everything else stays as it is.
 pub(crate) fn encode_weighed(rule: Option<CompareRule>, value: &Value, out: &mut Vec<u8>) {
     match (rule, value) {
-        (Some(rule), Value::String { bytes, .. }) => {
-            encode_string_bytes(&rule.weight(&bytes.0), out)
-        }
+        (Some(rule), Value::String { bytes, .. }) => encode_weight(rule, &bytes.0, out),
         _ => encode_value(value, out),
     }
 }
