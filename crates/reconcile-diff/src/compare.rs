@@ -34,10 +34,20 @@ fn bytes_with(tag: u8, out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
     }
 }
 
+/// The encoding of a character value whose bytes are `b` (a collation weight).
+pub(crate) fn encode_string_bytes(b: &[u8], out: &mut Vec<u8>) {
+    bytes(6, b, out);
+}
+
 /// The encoding of a character value whose bytes are `rule`'s weight of `b`:
 /// `encode_string_bytes(&rule.weight(b), out)`, without a buffer of its own.
 pub(crate) fn encode_weight(rule: CompareRule, b: &[u8], out: &mut Vec<u8>) {
     bytes_with(6, out, |out| rule.weight_into(b, out));
+}
+
+/// The encoding of a binary value whose bytes are `b`.
+pub(crate) fn encode_binary_bytes(b: &[u8], out: &mut Vec<u8>) {
+    bytes(7, b, out);
 }
 
 /// Splits a concatenation of [`encode_value`]s into the encoding of each value.

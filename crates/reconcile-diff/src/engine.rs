@@ -7,12 +7,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use reconcile_binlog::{Row, Statement, StatementKind, TableDescription, Transaction, Value};
+use reconcile_binlog::{
+    Row, Statement, StatementKind, TableDescription, Transaction, Value, ValueRef,
+};
 use reconcile_schema::{FkAction, Schema};
 
 use crate::collation::CompareRule;
 use crate::compare::{
-    changed_columns, compare_rows, encode_value, encode_values, encode_weight, RowCmp,
+    changed_columns, compare_rows, encode_binary_bytes, encode_string_bytes, encode_value,
+    encode_values, encode_weight, RowCmp,
 };
 use crate::fold::SideFold;
 use crate::interest::{QuickSet, RetryWatch, TableWatch, Watch, WestFilter};
@@ -317,6 +320,21 @@ pub(crate) fn encode_weighed(rule: Option<CompareRule>, value: &Value, out: &mut
     match (rule, value) {
         (Some(rule), Value::String { bytes, .. }) => encode_weight(rule, &bytes.0, out),
         _ => encode_value(value, out),
+    }
+}
+
+/// [`encode_weighed`] of the value a probe read (a string borrowed from the row
+/// image): the same bytes as of the decoded value.
+pub(crate) fn encode_weighed_ref(
+    rule: Option<CompareRule>,
+    value: ValueRef<'_>,
+    out: &mut Vec<u8>,
+) {
+    match (rule, value) {
+        (_, ValueRef::Value(v)) => encode_weighed(rule, v, out),
+        (Some(rule), ValueRef::String { bytes, .. }) => encode_weight(rule, bytes, out),
+        (None, ValueRef::String { bytes, .. }) => encode_string_bytes(bytes, out),
+        (_, ValueRef::Binary(bytes)) => encode_binary_bytes(bytes, out),
     }
 }
 
@@ -813,7 +831,7 @@ impl State<'_> {
         }
         for (name, u, values) in &self.unique_interest {
             if let Some(t) = entry(&mut tables, &names, *name) {
-                t.unique.insert((*u, values.clone()));
+                t.insert_unique(*u, values.clone());
             }
         }
         for (name, sig) in self.retry_sigs.keys() {

@@ -31,16 +31,14 @@ use std::sync::{Arc, Mutex};
 
 use reconcile_binlog::{
     ColumnType, DecodeError, ProbeChange, ProbeImage, RowFilter, RowProbe, RowSelection,
-    TableDescription,
+    TableDescription, Value, ValueRef,
 };
 use reconcile_schema::Schema;
 
+use crate::collation::CompareRule;
 use crate::compare::split_encoded;
-use crate::engine::{
-    encode_weighed, key_bytes_into, parent_key, retry_columns, signature, tuple, KeyBytes,
-    ParentKey,
-};
-use crate::table::TableInfo;
+use crate::engine::{encode_weighed_ref, retry_columns, KeyBytes};
+use crate::table::{ForeignKeyInfo, TableInfo};
 
 /// A fast hasher (multiply and rotate) for the filter's sets. They hold only East's
 /// values, so West's data cannot crowd a bucket with entries of its own; a lookup
@@ -101,10 +99,22 @@ pub(crate) struct TableWatch {
     pub keys: QuickSet<KeyBytes>,
     /// Keys of parents whose delete or key change cascades to East rows.
     pub cascade: QuickSet<KeyBytes>,
-    /// Unique values East's final rows take: (unique key index, weighed values).
-    pub unique: QuickSet<(usize, KeyBytes)>,
+    /// Unique values East's final rows take (weighed values), per unique key index.
+    pub unique: Vec<QuickSet<KeyBytes>>,
     /// Retry signatures of East's inserts.
     pub retry: Option<RetryWatch>,
+}
+
+impl TableWatch {
+    /// Watches the values `values` of unique key `u`.
+    pub fn insert_unique(&mut self, u: usize, values: KeyBytes) {
+        if self.unique.len() <= u {
+            self.unique.resize_with(u + 1, QuickSet::default);
+        }
+        if let Some(set) = self.unique.get_mut(u) {
+            set.insert(values);
+        }
+    }
 }
 
 /// Retry signatures of East's inserts into one table.
@@ -221,6 +231,11 @@ impl RowFilter for WestFilter {
             // The whole row is the identity: nothing to decode less of.
             return RowSelection::All;
         }
+        let parents = fk_children
+            .iter()
+            .filter_map(|&f| info.foreign_keys.get(f))
+            .map(|fk| ParentProbe::new(self.watch.schema.as_ref(), fk))
+            .collect();
         let watch = watch.unwrap_or_default();
         let retry_columns = if watch.retry.is_some() {
             retry_columns(&info, &self.watch.volatile, info.generated.len())
@@ -245,7 +260,7 @@ impl RowFilter for WestFilter {
             info,
             watch,
             filter: Arc::clone(&self.watch),
-            fk_children,
+            parents,
             retry_columns,
             retry_order,
         }))
@@ -285,9 +300,69 @@ struct TableProbe {
     watch: Arc<TableWatch>,
     filter: Arc<Watch>,
     /// Foreign keys whose parent table has rows East deleted.
-    fk_children: Vec<usize>,
+    parents: Vec<ParentProbe>,
     retry_columns: Vec<usize>,
     retry_order: Vec<usize>,
+}
+
+/// A foreign key whose parent table has rows East deleted, resolved once the way
+/// `parent_key` resolves it for every row.
+#[derive(Debug)]
+struct ParentProbe {
+    /// The referencing columns, decoded before anything is judged.
+    columns: Vec<usize>,
+    parent: (String, String),
+    /// The referencing column and the parent column's rule of each column of the
+    /// parent's identity key, in its order; `None` when `parent_key` never gives a
+    /// key (the parent's key is unknown, or other columns are referenced).
+    key: Option<Vec<(usize, Option<CompareRule>)>>,
+}
+
+impl ParentProbe {
+    fn new(schema: Option<&Schema>, fk: &ForeignKeyInfo) -> ParentProbe {
+        let (ps, pt) = &fk.parent;
+        let key = schema.and_then(|s| s.table(ps, pt)).and_then(|parent| {
+            parent
+                .identity_key()?
+                .column_names()
+                .map(|id_col| {
+                    let pos = fk
+                        .parent_columns
+                        .iter()
+                        .position(|c| c.eq_ignore_ascii_case(id_col))?;
+                    let rule = parent
+                        .column(id_col)
+                        .and_then(|c| c.collation.as_deref())
+                        .and_then(CompareRule::from_name);
+                    Some((*fk.columns.get(pos)?, rule))
+                })
+                .collect()
+        });
+        ParentProbe {
+            columns: fk.columns.clone(),
+            parent: fk.parent.clone(),
+            key,
+        }
+    }
+
+    /// The parent's key bytes the image references into `out` (cleared first), as
+    /// `parent_key` gives them for the decoded row; `false` when it gives no key.
+    fn key_into(&self, image: &mut ProbeImage<'_>, out: &mut Vec<u8>) -> Result<bool, DecodeError> {
+        for &c in &self.columns {
+            image.get(c)?;
+        }
+        out.clear();
+        let Some(key) = &self.key else {
+            return Ok(false);
+        };
+        for &(c, rule) in key {
+            match image.get(c)? {
+                Some(ValueRef::Value(Value::Null)) | None => return Ok(false),
+                Some(v) => encode_weighed_ref(rule, v, out),
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// Buffers a probe reuses from row to row, one set per thread.
@@ -302,6 +377,33 @@ thread_local! {
     static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::default();
 }
 
+/// Appends to `out` (cleared first) the values of `columns` of `image`, each as its
+/// collation compares it (`encode_weighed`): what the engine's key, tuple and
+/// signature encodings give for the row `load` would decode. `false` when a column
+/// is absent, or NULL with `null_is_missing` (the tuple of a unique key). Every
+/// column is read first, so a column that cannot be decoded is an error here too.
+fn encode_columns(
+    info: &TableInfo,
+    image: &mut ProbeImage<'_>,
+    columns: &[usize],
+    null_is_missing: bool,
+    out: &mut Vec<u8>,
+) -> Result<bool, DecodeError> {
+    out.clear();
+    let mut whole = true;
+    for &c in columns {
+        match image.get(c)? {
+            None => whole = false,
+            Some(ValueRef::Value(Value::Null)) if null_is_missing => whole = false,
+            Some(v) if whole => {
+                encode_weighed_ref(info.collations.get(c).copied().flatten(), v, out);
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(whole)
+}
+
 impl TableProbe {
     /// The key of an image into `out`; `false` without one.
     fn key(
@@ -312,38 +414,45 @@ impl TableProbe {
         let (Some(image), Some(cols)) = (image, &self.info.identity) else {
             return Ok(false);
         };
-        Ok(key_bytes_into(&self.info, image.load(cols)?, out))
+        encode_columns(&self.info, image, cols, false, out)
     }
 
-    fn takes_unique(&self, image: &mut ProbeImage<'_>) -> Result<bool, DecodeError> {
-        if self.watch.unique.is_empty() {
+    fn takes_unique(
+        &self,
+        image: &mut ProbeImage<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, DecodeError> {
+        if self.watch.unique.iter().all(|set| set.is_empty()) {
             return Ok(false);
         }
         for (u, cols) in self.info.unique_keys.iter().enumerate() {
-            if let Some(t) = tuple(&self.info, image.load(cols)?, cols) {
-                if self.watch.unique.contains(&(u, t)) {
-                    return Ok(true);
-                }
+            if encode_columns(&self.info, image, cols, true, buf)?
+                && self
+                    .watch
+                    .unique
+                    .get(u)
+                    .is_some_and(|set| set.contains(buf.as_slice()))
+            {
+                return Ok(true);
             }
         }
         Ok(false)
     }
 
-    fn references_deleted_parent(&self, image: &mut ProbeImage<'_>) -> Result<bool, DecodeError> {
-        for &f in &self.fk_children {
-            let Some(fk) = self.info.foreign_keys.get(f) else {
-                continue;
-            };
-            let row = image.load(&fk.columns)?;
-            if let ParentKey::Key(_, bytes) = parent_key(self.filter.schema.as_ref(), fk, row) {
-                if self
+    fn references_deleted_parent(
+        &self,
+        image: &mut ProbeImage<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, DecodeError> {
+        for parent in &self.parents {
+            if parent.key_into(image, buf)?
+                && self
                     .filter
                     .deleted_parents
-                    .get(&fk.parent)
-                    .is_some_and(|keys| keys.contains(&bytes))
-                {
-                    return Ok(true);
-                }
+                    .get(&parent.parent)
+                    .is_some_and(|keys| keys.contains(buf.as_slice()))
+            {
+                return Ok(true);
             }
         }
         Ok(false)
@@ -366,20 +475,18 @@ impl TableProbe {
             let (Some(&c), Some(seen)) = (self.retry_columns.get(j), retry.places.get(j)) else {
                 return Ok(false);
             };
-            let row = image.load(&[c])?;
-            let Some(v) = row.values.get(c).and_then(Option::as_ref) else {
+            let Some(v) = image.get(c)? else {
                 return Ok(false);
             };
             buf.clear();
-            encode_weighed(self.info.collations.get(c).copied().flatten(), v, buf);
+            encode_weighed_ref(self.info.collations.get(c).copied().flatten(), v, buf);
             if !seen.contains(buf.as_slice()) {
                 return Ok(false);
             }
         }
-        let row = image.load(&self.retry_columns)?;
         Ok(
-            signature(&self.info, row, &self.retry_columns)
-                .is_some_and(|s| retry.sigs.contains(&s)),
+            encode_columns(&self.info, image, &self.retry_columns, false, buf)?
+                && retry.sigs.contains(buf.as_slice()),
         )
     }
 }
@@ -433,15 +540,15 @@ impl TableProbe {
             }
             if before {
                 if let Some(image) = change.before.as_mut() {
-                    if self.takes_unique(image)? {
+                    if self.takes_unique(image, value)? {
                         return Ok(true);
                     }
                 }
             }
             if after {
                 if let Some(image) = change.after.as_mut() {
-                    if self.takes_unique(image)?
-                        || self.references_deleted_parent(image)?
+                    if self.takes_unique(image, value)?
+                        || self.references_deleted_parent(image, value)?
                         || self.repeats_east(image, value)?
                     {
                         return Ok(true);
@@ -457,5 +564,388 @@ impl TableProbe {
             notes.extend_from_slice(key);
         }
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The probe's encodings, read out of real row images (strings borrowed), are
+    //! the bytes the engine's encodings give for the decoded rows, on every column
+    //! type and collation of the fixtures and the binlog corpus.
+
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use reconcile_binlog::{BinlogReader, FileSource, ReadItem, ReaderOptions};
+
+    use super::*;
+    use crate::compare::reference;
+    use crate::engine::{encode_weighed, key_bytes, parent_key, signature, tuple, ParentKey};
+
+    #[derive(Debug, Default)]
+    struct Tally {
+        failures: Mutex<Vec<String>>,
+        borrowed: AtomicUsize,
+        decoded: AtomicUsize,
+        composites: AtomicUsize,
+    }
+
+    impl Tally {
+        fn fail(&self, what: String) {
+            let mut f = self
+                .failures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if f.len() < 20 {
+                f.push(what);
+            }
+        }
+    }
+
+    /// Probes every row image of every table and keeps nothing.
+    #[derive(Debug)]
+    struct Compare {
+        schema: Option<Schema>,
+        tally: Arc<Tally>,
+    }
+
+    impl RowFilter for Compare {
+        fn select(&self, desc: &TableDescription) -> RowSelection {
+            RowSelection::Probe(Arc::new(CompareProbe {
+                info: TableInfo::resolve(desc, self.schema.as_ref()),
+                schema: self.schema.clone(),
+                tally: Arc::clone(&self.tally),
+            }))
+        }
+    }
+
+    #[derive(Debug)]
+    struct CompareProbe {
+        info: TableInfo,
+        schema: Option<Schema>,
+        tally: Arc<Tally>,
+    }
+
+    type Encoded = Option<Vec<u8>>;
+
+    impl CompareProbe {
+        fn image(&self, image: &mut ProbeImage<'_>) -> Result<(), DecodeError> {
+            let info = &self.info;
+            let n = image.load(&[])?.values.len();
+            // no rule, a case- and accent-insensitive one, a binary one
+            // (`weight_into` is checked against `weight` on every rule apart)
+            let rules = [
+                None,
+                CompareRule::from_name("utf8mb4_general_ci"),
+                CompareRule::from_name("latin1_bin"),
+            ];
+            // each column under every rule, read before anything is decoded
+            let mut single: Vec<Vec<Encoded>> = Vec::new();
+            for c in 0..n {
+                let v = image.get(c)?;
+                match v {
+                    Some(ValueRef::Value(_)) => self.tally.decoded.fetch_add(1, Ordering::Relaxed),
+                    Some(_) => self.tally.borrowed.fetch_add(1, Ordering::Relaxed),
+                    None => 0,
+                };
+                single.push(
+                    rules
+                        .iter()
+                        .map(|&rule| {
+                            v.map(|v| {
+                                let mut out = vec![0xAA];
+                                encode_weighed_ref(rule, v, &mut out);
+                                out
+                            })
+                        })
+                        .collect(),
+                );
+            }
+            // the probe's key, unique tuples, retry signature and parent keys
+            let mut buf = Vec::new();
+            let mut columns = |cols: &[usize], null_is_missing: bool| {
+                encode_columns(info, image, cols, null_is_missing, &mut buf)
+                    .map(|whole| whole.then(|| buf.clone()))
+            };
+            let key = match &info.identity {
+                Some(cols) => Some(columns(cols, false)?),
+                None => None,
+            };
+            let mut uniques = Vec::new();
+            for cols in &info.unique_keys {
+                uniques.push(columns(cols, true)?);
+            }
+            let retry = retry_columns(info, &HashSet::new(), info.generated.len());
+            let sig = columns(&retry, false)?;
+            let mut parents = Vec::new();
+            for fk in &info.foreign_keys {
+                let probe = ParentProbe::new(self.schema.as_ref(), fk);
+                let mut out = Vec::new();
+                parents.push(probe.key_into(image, &mut out)?.then_some(out));
+            }
+
+            // what the engine encodes of the decoded row
+            let all: Vec<usize> = (0..n).collect();
+            let row = image.load(&all)?.clone();
+            let place = format!("{}.{} {:?}", info.schema, info.table, row.values);
+            for (c, encoded) in single.iter().enumerate() {
+                let value = row.values.get(c).and_then(Option::as_ref);
+                for (rule, got) in rules.iter().zip(encoded) {
+                    let expected = value.map(|v| {
+                        let mut out = vec![0xAA];
+                        reference::encode_weighed(*rule, v, &mut out);
+                        out
+                    });
+                    let engine = value.map(|v| {
+                        let mut out = vec![0xAA];
+                        encode_weighed(*rule, v, &mut out);
+                        out
+                    });
+                    if *got != expected || engine != expected {
+                        self.tally
+                            .fail(format!("{place}: column {c} under {rule:?}: {got:?} {engine:?} vs {expected:?}"));
+                    }
+                }
+            }
+            let check = |what: &str, got: &Encoded, expected: Encoded| {
+                self.tally.composites.fetch_add(1, Ordering::Relaxed);
+                if *got != expected {
+                    self.tally
+                        .fail(format!("{place}: {what}: {got:?} vs {expected:?}"));
+                }
+            };
+            if let Some(key) = &key {
+                check("key", key, key_bytes(info, &row));
+            }
+            for (u, cols) in info.unique_keys.iter().enumerate() {
+                check("unique", &uniques[u], tuple(info, &row, cols));
+            }
+            if !retry.is_empty() {
+                check("signature", &sig, signature(info, &row, &retry));
+            }
+            for (fk, got) in info.foreign_keys.iter().zip(&parents) {
+                let expected = match parent_key(self.schema.as_ref(), fk, &row) {
+                    ParentKey::Key(_, bytes) => Some(bytes),
+                    ParentKey::None | ParentKey::Unknown(_) => None,
+                };
+                check("parent", got, expected);
+            }
+            Ok(())
+        }
+    }
+
+    impl RowProbe for CompareProbe {
+        fn keep(
+            &self,
+            change: &mut ProbeChange<'_>,
+            _notes: &mut Vec<u8>,
+        ) -> Result<bool, DecodeError> {
+            for image in [change.before.as_mut(), change.after.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                self.image(image)?;
+            }
+            Ok(false)
+        }
+    }
+
+    fn read(source: FileSource, schema: Option<Schema>, tally: &Arc<Tally>) {
+        let filter = Compare {
+            schema,
+            tally: Arc::clone(tally),
+        };
+        let options = ReaderOptions::default().with_row_filter(Arc::new(filter));
+        // damaged corpus files stop at their damage
+        for item in BinlogReader::new(source, options) {
+            if !matches!(item, Ok(ReadItem::Transaction(_) | ReadItem::Diagnostic(_))) {
+                break;
+            }
+        }
+    }
+
+    fn binlogs(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                binlogs(&p, out);
+            } else if std::fs::read(&p)
+                .is_ok_and(|b| b.starts_with(&reconcile_binlog::BINLOG_MAGIC))
+            {
+                out.push(p);
+            }
+        }
+    }
+
+    /// A foreign key's parent key, as the probe reads it, follows the parent's key
+    /// order and its columns' collations (not the child's), and is absent for a
+    /// NULL reference, a foreign key on other columns than the parent's key, and an
+    /// unknown parent: as `parent_key` has it.
+    #[test]
+    fn parent_probes_give_parent_keys() {
+        let schema = reconcile_schema::parse_schema(
+            "CREATE DATABASE d;
+USE d;
+CREATE TABLE `p` (
+  `a` varchar(10) COLLATE utf8mb4_general_ci NOT NULL,
+  `b` int(11) NOT NULL,
+  `u` int(11) NOT NULL,
+  PRIMARY KEY (`b`, `a`),
+  UNIQUE KEY `uk_u` (`u`)
+) ENGINE=InnoDB;
+CREATE TABLE `c` (
+  `id` int(11) NOT NULL,
+  `x` varchar(10) COLLATE utf8mb4_bin DEFAULT NULL,
+  `y` int(11) DEFAULT NULL,
+  `z` int(11) DEFAULT NULL,
+  PRIMARY KEY (`id`),
+  CONSTRAINT `f1` FOREIGN KEY (`x`, `y`) REFERENCES `p` (`a`, `b`),
+  CONSTRAINT `f2` FOREIGN KEY (`z`) REFERENCES `p` (`u`),
+  CONSTRAINT `f3` FOREIGN KEY (`z`) REFERENCES `q` (`id`)
+) ENGINE=InnoDB;",
+        )
+        .unwrap();
+        let column = |name: &str, text: bool| reconcile_binlog::ColumnDescription {
+            name: Some(name.to_owned()),
+            column_type: if text {
+                ColumnType::Varchar { max_len: 40 }
+            } else {
+                ColumnType::Long
+            },
+            type_code: if text { 15 } else { 3 },
+            unsigned: (!text).then_some(false),
+            collation: text.then_some(46),
+            nullable: true,
+            visible: None,
+        };
+        let desc = TableDescription {
+            table_id: 1,
+            schema: "d".into(),
+            table: "c".into(),
+            columns: vec![
+                column("id", false),
+                column("x", true),
+                column("y", false),
+                column("z", false),
+            ],
+            primary_key: Some(vec![(0, 0)]),
+        };
+        let info = TableInfo::resolve(&desc, Some(&schema));
+        assert_eq!(info.foreign_keys.len(), 3);
+        let text = |t: &str| {
+            Some(Value::String {
+                bytes: reconcile_binlog::Bytes(t.as_bytes().to_vec()),
+                collation: Some(46),
+            })
+        };
+        let rows = [
+            [
+                Some(Value::Int(1)),
+                text("AbC "),
+                Some(Value::Int(2)),
+                Some(Value::Int(3)),
+            ],
+            [
+                Some(Value::Int(1)),
+                text("Zoë"),
+                Some(Value::Int(-2)),
+                Some(Value::Null),
+            ],
+            [
+                Some(Value::Int(1)),
+                Some(Value::Null),
+                Some(Value::Int(2)),
+                None,
+            ],
+            [Some(Value::Int(1)), text("a"), None, Some(Value::Int(3))],
+        ];
+        let mut keys = 0;
+        for values in rows {
+            let row = reconcile_binlog::Row {
+                values: values.to_vec(),
+            };
+            for fk in &info.foreign_keys {
+                let mut got = Vec::new();
+                let whole = ParentProbe::new(Some(&schema), fk)
+                    .key_into(&mut ProbeImage::decoded(&row), &mut got)
+                    .unwrap();
+                match parent_key(Some(&schema), fk, &row) {
+                    ParentKey::Key(_, expected) => {
+                        assert!(whole, "{row:?} {fk:?}");
+                        assert_eq!(got, expected, "{row:?} {fk:?}");
+                        keys += 1;
+                    }
+                    ParentKey::None | ParentKey::Unknown(_) => assert!(!whole, "{row:?} {fk:?}"),
+                }
+            }
+        }
+        assert_eq!(keys, 2);
+    }
+
+    #[test]
+    fn probe_encodings_are_the_engines_on_every_fixture() {
+        let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let tally = Arc::new(Tally::default());
+        let mut scenarios = 0;
+        for entry in std::fs::read_dir(root.join("testdata"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let dir = entry.path();
+            // `large` is too slow for a debug build, and holds nothing new
+            let Ok(text) = std::fs::read_to_string(dir.join("schema.sql")) else {
+                continue;
+            };
+            if dir.ends_with("large") {
+                continue;
+            }
+            let schema = reconcile_schema::parse_schema(&text).ok();
+            assert!(schema.is_some(), "{}", dir.display());
+            for side in ["east", "west"] {
+                let source = FileSource::from_dir(dir.join(side)).unwrap();
+                read(source, schema.clone(), &tally);
+            }
+            scenarios += 1;
+        }
+        assert!(scenarios >= 10, "{scenarios} scenarios");
+        // the binlog corpus: MySQL's types, old formats, no schema
+        let corpus = root.join("../shared/binlog-corpus");
+        if corpus.join("MANIFEST.md").exists() {
+            let mut files = Vec::new();
+            binlogs(&corpus, &mut files);
+            files.sort();
+            // the few files over 1 MB hold more rows, not other types
+            let small = |f: &PathBuf| std::fs::metadata(f).is_ok_and(|m| m.len() <= 1 << 20);
+            for f in files.into_iter().filter(small) {
+                read(FileSource::open(&f), None, &tally);
+            }
+        } else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "corpus absent and CI is set"
+            );
+            println!(
+                "SKIPPED: the corpus part, corpus absent at {}",
+                corpus.display()
+            );
+        }
+        let failures = tally
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        let (borrowed, decoded, composites) = (
+            tally.borrowed.load(Ordering::Relaxed),
+            tally.decoded.load(Ordering::Relaxed),
+            tally.composites.load(Ordering::Relaxed),
+        );
+        assert!(
+            borrowed > 1000 && decoded > 1000 && composites > 1000,
+            "{borrowed} borrowed, {decoded} decoded values, {composites} keys"
+        );
     }
 }
