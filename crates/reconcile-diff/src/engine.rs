@@ -18,7 +18,7 @@ use crate::compare::{
     encode_values, encode_weight, RowCmp,
 };
 use crate::fold::SideFold;
-use crate::interest::{QuickSet, RetryWatch, TableWatch, Watch, WestFilter};
+use crate::interest::{RetryWatch, TableWatch, Watch, WatchSet, WestFilter};
 use crate::model::{Class, Config, DdlEvent, Item, Kind, NetOp, Outcome, SideCounts, Suggestion};
 use crate::table::TableInfo;
 
@@ -841,7 +841,7 @@ impl State<'_> {
                     .insert(sig.clone());
             }
         }
-        let mut deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>> = HashMap::new();
+        let mut deleted_parents: HashMap<(String, String), WatchSet> = HashMap::new();
         for (name, key) in self.deleted_parents.keys() {
             if let Some(n) = names.get(name) {
                 deleted_parents

@@ -89,7 +89,81 @@ impl Hasher for QuickHasher {
 }
 
 /// A set hashed with [`QuickHasher`].
-pub(crate) type QuickSet<T> = HashSet<T, BuildHasherDefault<QuickHasher>>;
+type QuickSet<T> = HashSet<T, BuildHasherDefault<QuickHasher>>;
+
+/// A set of East's encoded values, with a bitmap in front of it: one bit per
+/// slot, set for the slot of every value's hash, at least 16 slots per value. A
+/// lookup whose bit is clear is not in the set (every value's bit is set), and
+/// most of West's values are not: they are told apart in a bitmap that fits the
+/// cache, instead of in the set's table and the bytes it points to. A set bit
+/// still asks the set, so a value is found exactly when the set holds it.
+#[derive(Debug, Default)]
+pub(crate) struct WatchSet {
+    set: QuickSet<Vec<u8>>,
+    /// A power of two of bits (`bits.len() * 64`), or none while the set is empty.
+    bits: Vec<u64>,
+}
+
+impl WatchSet {
+    fn hash(value: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        BuildHasherDefault::<QuickHasher>::default().hash_one(value)
+    }
+
+    /// The word and bit of the slot of hash `h` (from its high half: the set picks
+    /// buckets by the low bits).
+    fn slot(&self, h: u64) -> (usize, u64) {
+        let slots = self.bits.len().saturating_mul(64).max(1);
+        let i = ((h >> 32) as usize) & (slots - 1);
+        (i / 64, 1u64 << (i % 64))
+    }
+
+    fn mark(&mut self, h: u64) {
+        let (w, b) = self.slot(h);
+        if let Some(word) = self.bits.get_mut(w) {
+            *word |= b;
+        }
+    }
+
+    pub fn insert(&mut self, value: Vec<u8>) {
+        let h = Self::hash(&value);
+        if !self.set.insert(value) {
+            return;
+        }
+        let slots = self
+            .set
+            .len()
+            .saturating_mul(16)
+            .next_power_of_two()
+            .max(1024);
+        if slots > self.bits.len().saturating_mul(64) {
+            // more values than the bitmap was made for: a larger one, remade
+            self.bits = vec![0; slots / 64];
+            let hashes: Vec<u64> = self.set.iter().map(|v| Self::hash(v)).collect();
+            for h in hashes {
+                self.mark(h);
+            }
+        } else {
+            self.mark(h);
+        }
+    }
+
+    pub fn contains(&self, value: &[u8]) -> bool {
+        if self.bits.is_empty() {
+            return self.set.contains(value);
+        }
+        let (w, b) = self.slot(Self::hash(value));
+        self.bits.get(w).is_none_or(|word| word & b != 0) && self.set.contains(value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
 
 /// A table layout as the engine caches its knowledge: names and column types.
 pub(crate) type LayoutKey = (String, String, Vec<Option<String>>, Vec<u8>);
@@ -107,11 +181,11 @@ pub(crate) fn layout_key(desc: &TableDescription) -> LayoutKey {
 #[derive(Debug, Default)]
 pub(crate) struct TableWatch {
     /// Keys East changed, and keys of parents East rows need.
-    pub keys: QuickSet<KeyBytes>,
+    pub keys: WatchSet,
     /// Keys of parents whose delete or key change cascades to East rows.
-    pub cascade: QuickSet<KeyBytes>,
+    pub cascade: WatchSet,
     /// Unique values East's final rows take (weighed values), per unique key index.
-    pub unique: Vec<QuickSet<KeyBytes>>,
+    pub unique: Vec<WatchSet>,
     /// Retry signatures of East's inserts.
     pub retry: Option<RetryWatch>,
 }
@@ -120,7 +194,7 @@ impl TableWatch {
     /// Watches the values `values` of unique key `u`.
     pub fn insert_unique(&mut self, u: usize, values: KeyBytes) {
         if self.unique.len() <= u {
-            self.unique.resize_with(u + 1, QuickSet::default);
+            self.unique.resize_with(u + 1, WatchSet::default);
         }
         if let Some(set) = self.unique.get_mut(u) {
             set.insert(values);
@@ -131,16 +205,16 @@ impl TableWatch {
 /// Retry signatures of East's inserts into one table.
 #[derive(Debug, Default)]
 pub(crate) struct RetryWatch {
-    sigs: QuickSet<Vec<u8>>,
+    sigs: WatchSet,
     /// Per place in a signature, the encoded values East's signatures have there.
-    places: Vec<QuickSet<Vec<u8>>>,
+    places: Vec<WatchSet>,
 }
 
 impl RetryWatch {
     pub fn insert(&mut self, sig: Vec<u8>) {
         if let Some(parts) = split_encoded(&sig) {
             if self.places.len() < parts.len() {
-                self.places.resize_with(parts.len(), QuickSet::default);
+                self.places.resize_with(parts.len(), WatchSet::default);
             }
             for (set, part) in self.places.iter_mut().zip(parts) {
                 set.insert(part.to_vec());
@@ -169,7 +243,7 @@ pub(crate) struct Watch {
     pub volatile: HashSet<(String, String, String)>,
     pub tables: HashMap<(String, String), Arc<TableWatch>>,
     /// Parent tables with rows East deleted: their keys.
-    pub deleted_parents: HashMap<(String, String), QuickSet<KeyBytes>>,
+    pub deleted_parents: HashMap<(String, String), WatchSet>,
     pub layouts: HashMap<LayoutKey, Arc<TableInfo>>,
 }
 
@@ -263,7 +337,7 @@ impl RowFilter for WestFilter {
                     .get(j)
                     .and_then(|&c| desc.columns.get(c))
                     .map_or(9, |c| decode_cost(&c.column_type, c.collation));
-                let seen = r.places.get(j).map_or(0, QuickSet::len);
+                let seen = r.places.get(j).map_or(0, WatchSet::len);
                 (cost, std::cmp::Reverse(seen))
             });
         }
@@ -842,6 +916,49 @@ mod tests {
             // 20,000 values over 16,384 buckets: a random hash fills about 11,550
             assert!(buckets.len() > 10_500, "{name}: {} buckets", buckets.len());
         }
+    }
+
+    proptest::proptest! {
+        /// A watch set holds what a plain set holds, through every remaking of its
+        /// bitmap: each value inserted is found, each other value is not.
+        #[test]
+        fn watch_sets_find_what_sets_find(
+            values in proptest::collection::vec(
+                proptest::collection::vec(0u8..4, 0..6), 0..300),
+            probes in proptest::collection::vec(
+                proptest::collection::vec(0u8..4, 0..6), 0..100),
+        ) {
+            let mut watch = WatchSet::default();
+            let mut plain = HashSet::new();
+            for v in &values {
+                watch.insert(v.clone());
+                plain.insert(v.clone());
+                for w in &plain {
+                    proptest::prop_assert!(watch.contains(w), "{w:?} lost");
+                }
+            }
+            for p in probes.iter().chain(&values) {
+                proptest::prop_assert_eq!(watch.contains(p), plain.contains(p), "{:?}", p);
+            }
+            proptest::prop_assert_eq!(watch.len(), plain.len());
+        }
+    }
+
+    /// The bitmap tells most values that are not in the set apart by itself.
+    #[test]
+    fn watch_set_bitmaps_turn_most_values_away() {
+        let mut watch = WatchSet::default();
+        for i in 0..5_000u64 {
+            watch.insert(i.to_le_bytes().to_vec());
+        }
+        let passed = (5_000..105_000u64)
+            .filter(|i| {
+                let (w, b) = watch.slot(WatchSet::hash(&i.to_le_bytes()));
+                watch.bits.get(w).is_none_or(|word| word & b != 0)
+            })
+            .count();
+        // at 16 slots a value, about one in 16 passes
+        assert!(passed < 10_000, "{passed} of 100000 passed the bitmap");
     }
 
     /// A foreign key's parent key, as the probe reads it, follows the parent's key
