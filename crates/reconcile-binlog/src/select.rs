@@ -376,7 +376,7 @@ impl Acc {
 pub(crate) struct Scratch {
     /// The value widths of the last table walked (held, so that the pointer is
     /// not reused by another table).
-    widths: Option<(Arc<TableDescription>, Vec<Width>)>,
+    widths: Option<(Arc<TableDescription>, Arc<[Width]>)>,
     before_slots: Vec<Slot>,
     after_slots: Vec<Slot>,
     before_row: Row,
@@ -387,12 +387,13 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    fn widths(&mut self, table: &Arc<TableDescription>) -> Vec<Width> {
+    /// The widths of `table`'s columns, shared (not copied) for each rows event.
+    fn widths(&mut self, table: &Arc<TableDescription>) -> Arc<[Width]> {
         match &self.widths {
-            Some((t, w)) if Arc::ptr_eq(t, table) => w.clone(),
+            Some((t, w)) if Arc::ptr_eq(t, table) => Arc::clone(w),
             _ => {
-                let w = widths(table);
-                self.widths = Some((Arc::clone(table), w.clone()));
+                let w: Arc<[Width]> = widths(table).into();
+                self.widths = Some((Arc::clone(table), Arc::clone(&w)));
                 w
             }
         }
