@@ -1,6 +1,7 @@
 //! The surviving primary: guarded, journaled application of groups, and verification.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Params, Row, Value as My};
@@ -61,13 +62,59 @@ pub struct Target {
     indexes: HashMap<String, HashMap<String, Vec<UniqueIndex>>>,
 }
 
+/// An item's key as logs show it: `col=value, ...`.
+struct KeyText<'a>(&'a PlannedItem);
+
+impl fmt::Display for KeyText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, (c, v)) in self.0.key.iter().enumerate() {
+            if n > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{c}={}", show(&param(v)))?;
+        }
+        Ok(())
+    }
+}
+
 fn key_text(item: &PlannedItem) -> String {
-    let parts: Vec<String> = item
-        .key
-        .iter()
-        .map(|(c, v)| format!("{c}={}", show(&param(v))))
-        .collect();
-    parts.join(", ")
+    KeyText(item).to_string()
+}
+
+/// `` `db`.`t` `` without building it first.
+struct TableText<'a>(&'a PlannedItem);
+
+impl fmt::Display for TableText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = |f: &mut fmt::Formatter<'_>, name: &str| -> fmt::Result {
+            f.write_str("`")?;
+            for (n, part) in name.split('`').enumerate() {
+                if n > 0 {
+                    f.write_str("``")?;
+                }
+                f.write_str(part)?;
+            }
+            f.write_str("`")
+        };
+        quoted(f, &self.0.schema)?;
+        f.write_str(".")?;
+        quoted(f, &self.0.table)
+    }
+}
+
+/// A list joined by commas, written as it is displayed.
+struct Joined<'a>(&'a [String]);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, s) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(s)?;
+        }
+        Ok(())
+    }
 }
 
 /// A row's values; a value the driver no longer holds reads as NULL.
@@ -268,7 +315,7 @@ impl Target {
             }
         }
         if let Some((item, diffs)) = self.guards(g, &group.items).await? {
-            tracing::warn!(group = g, item = item.item, table = %item.table_ident(), key = %key_text(item), "guard failed");
+            tracing::warn!(group = g, item = item.item, table = %TableText(item), key = %KeyText(item), "guard failed");
             return Ok(GroupOutcome::GuardFailed {
                 item: item.item,
                 diffs,
@@ -300,9 +347,9 @@ impl Target {
             tracing::info!(
                 group = g,
                 item = item.item,
-                table = %item.table_ident(),
-                key = %key_text(item),
-                gtids = %item.east_gtids.join(","),
+                table = %TableText(item),
+                key = %KeyText(item),
+                gtids = %Joined(&item.east_gtids),
                 write = match item.write { Write::Insert(_) => "insert", Write::Update(_) => "update", Write::Delete => "delete" },
                 "written"
             );
@@ -588,5 +635,41 @@ fn compare_row(
             }
             diffs
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reconcile_binlog::{Bytes, Value};
+
+    use super::*;
+
+    #[test]
+    fn log_fields_read_as_the_strings_they_replace() {
+        let item = PlannedItem {
+            item: 1,
+            schema: "s`x".into(),
+            table: "t``y".into(),
+            key: vec![
+                ("id".into(), Value::Int(-3)),
+                (
+                    "k".into(),
+                    Value::String {
+                        bytes: Bytes(b"a\"b".to_vec()),
+                        collation: None,
+                    },
+                ),
+            ],
+            expected: None,
+            write: Write::Delete,
+            east_gtids: vec!["0-1-2".into(), "0-1-3".into()],
+        };
+        assert_eq!(TableText(&item).to_string(), item.table_ident());
+        assert_eq!(TableText(&item).to_string(), "`s``x`.`t````y`");
+        assert_eq!(KeyText(&item).to_string(), "id=-3, k=\"a\\\"b\"");
+        assert_eq!(
+            Joined(&item.east_gtids).to_string(),
+            item.east_gtids.join(",")
+        );
     }
 }
