@@ -79,37 +79,51 @@ pub fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-fn without_generated(item: &Item, row: &[(String, Value)]) -> Vec<(String, Value)> {
-    row.iter()
-        .filter(|(c, _)| !item.generated.contains(c))
-        .cloned()
+fn without_generated(generated: &[String], row: Vec<(String, Value)>) -> Vec<(String, Value)> {
+    if generated.is_empty() {
+        return row;
+    }
+    row.into_iter()
+        .filter(|(c, _)| !generated.contains(c))
         .collect()
 }
 
 impl PlannedItem {
-    /// The write an approved item needs, with its guard.
+    /// The write an approved item needs, with its guard. Takes the item: its rows
+    /// move into the planned item.
     pub fn new(
-        item: &Item,
+        item: Item,
         decision: Decision,
         group: u64,
     ) -> Result<Option<PlannedItem>, ApplyError> {
+        let id = item.id;
         let unappliable = |reason: &str| ApplyError::Unappliable {
             group,
-            item: item.id,
+            item: id,
             reason: reason.to_owned(),
         };
+        let Item {
+            schema,
+            table,
+            columns,
+            generated,
+            key,
+            west_op,
+            base,
+            east,
+            west,
+            east_gtids,
+            suggestion,
+            ..
+        } = item;
         // What West holds now, as the scan saw it: West's final row when West
         // touched the key, else the base.
-        let expected = if item.west_op.is_some() {
-            item.west.clone()
-        } else {
-            item.base.clone()
-        };
+        let expected = if west_op.is_some() { west } else { base };
         let target = match decision {
             Decision::Skip => return Ok(None),
-            Decision::Apply => item.east.clone(),
-            Decision::Merge => match &item.suggestion {
-                Some(Suggestion::MergeColumns { merged }) => Some(merged.clone()),
+            Decision::Apply => east,
+            Decision::Merge => match suggestion {
+                Some(Suggestion::MergeColumns { merged }) => Some(merged),
                 _ => {
                     return Err(unappliable(
                         "`merge` is only possible where the suggestion is merge-columns",
@@ -117,21 +131,21 @@ impl PlannedItem {
                 }
             },
         };
-        if item.key.is_empty() {
+        if key.is_empty() {
             return Err(unappliable(
                 "the item has no row identity (a statement-format event): it cannot be applied",
             ));
         }
         let write = match (&expected, target) {
             (None, None) => return Ok(None),
-            (None, Some(row)) => Write::Insert(without_generated(item, &row)),
-            (Some(_), Some(row)) => Write::Update(without_generated(item, &row)),
+            (None, Some(row)) => Write::Insert(without_generated(&generated, row)),
+            (Some(_), Some(row)) => Write::Update(without_generated(&generated, row)),
             (Some(_), None) => Write::Delete,
         };
         let complete = |row: &[(String, Value)]| {
-            item.columns
+            columns
                 .iter()
-                .filter(|c| !item.generated.contains(c))
+                .filter(|c| !generated.contains(c))
                 .all(|c| row.iter().any(|(name, _)| name == c))
         };
         if let Write::Insert(row) | Write::Update(row) = &write {
@@ -145,13 +159,13 @@ impl PlannedItem {
             }
         }
         Ok(Some(PlannedItem {
-            item: item.id,
-            schema: item.schema.clone(),
-            table: item.table.clone(),
-            key: item.key.clone(),
-            expected: expected.map(|row| without_generated(item, &row)),
+            item: id,
+            schema,
+            table,
+            key,
+            expected: expected.map(|row| without_generated(&generated, row)),
             write,
-            east_gtids: item.east_gtids.clone(),
+            east_gtids,
         }))
     }
 

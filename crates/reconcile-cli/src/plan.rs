@@ -103,6 +103,38 @@ fn item_line_error(path: &Path, line_no: usize, line: &str) -> Refused {
     }
 }
 
+/// Item lines numbered from `first_line`, each read and its hash verified; stops at
+/// the first that does not verify.
+fn read_items(
+    path: &Path,
+    first_line: usize,
+    lines: &[&str],
+) -> Result<Vec<(Item, String)>, Refused> {
+    let mut out = Vec::with_capacity(lines.len());
+    for (n, line) in lines.iter().enumerate() {
+        let line_no = first_line + n;
+        let parsed: ItemLine = object(line)
+            .and_then(|l| serde_json::from_str(l).ok())
+            .ok_or_else(|| item_line_error(path, line_no, line))?;
+        let hash = item_hash(&parsed.item);
+        let stated = parsed
+            .item_hash
+            .as_ref()
+            .and_then(Json::as_str)
+            .and_then(|h| h.strip_prefix("sha256:"));
+        if stated != Some(hash.as_str()) {
+            return Err(refuse(
+                path,
+                line_no,
+                Some("item_hash"),
+                format!("item {} does not match its hash", parsed.item.id),
+            ));
+        }
+        out.push((parsed.item, hash));
+    }
+    Ok(out)
+}
+
 /// Reads and verifies `plan.jsonl`: the end line's hash over every line before it
 /// first, then each item's own hash.
 pub fn read_plan(dir: &Path) -> Result<Plan, Refused> {
@@ -129,14 +161,36 @@ pub fn read_plan(dir: &Path) -> Result<Plan, Refused> {
             "the last line is not the end line: the plan is truncated",
         ));
     }
-    // The hash covers each line before the end line with a newline after it.
-    let mut covered = Sha256::new();
-    for line in body {
-        covered.update(line.as_bytes());
-        covered.update(b"\n");
-    }
+    // The item lines are read and hashed on every core while another thread takes
+    // the plan hash; the checks then refuse in the order they always did: the plan
+    // hash, the header, the first bad item line.
+    let item_lines = body.get(1..).unwrap_or_default();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = item_lines.len().div_ceil(workers).max(1);
+    let (covered, chunks) = std::thread::scope(|s| {
+        let covered = s.spawn(|| {
+            // The hash covers each line before the end line with a newline after it.
+            let mut covered = Sha256::new();
+            for line in body {
+                covered.update(line.as_bytes());
+                covered.update(b"\n");
+            }
+            covered.finalize()
+        });
+        let path = &path;
+        let readers: Vec<_> = item_lines
+            .chunks(chunk)
+            .enumerate()
+            // line numbers are 1-based and the header is line 1
+            .map(|(n, lines)| s.spawn(move || read_items(path, 2 + n * chunk, lines)))
+            .collect();
+        let chunks: Vec<_> = readers.into_iter().map(|r| r.join()).collect();
+        (covered.join(), chunks)
+    });
+    let broken = || refuse(&path, 0, None, "a thread reading the plan failed");
+    let covered = covered.map_err(|_| broken())?;
     let want = end["plan_hash"].as_str().unwrap_or_default();
-    if want.strip_prefix("sha256:") != Some(hex(&covered.finalize()).as_str()) {
+    if want.strip_prefix("sha256:") != Some(hex(&covered).as_str()) {
         return Err(refuse(
             &path,
             lines.len(),
@@ -165,29 +219,13 @@ pub fn read_plan(dir: &Path) -> Result<Plan, Refused> {
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_owned();
-    let mut items = Vec::with_capacity(body.len().saturating_sub(1));
-    let mut hashes = Vec::with_capacity(body.len().saturating_sub(1));
-    for (n, line) in body.iter().enumerate().skip(1) {
-        let line_no = n + 1;
-        let parsed: ItemLine = object(line)
-            .and_then(|l| serde_json::from_str(l).ok())
-            .ok_or_else(|| item_line_error(&path, line_no, line))?;
-        let hash = item_hash(&parsed.item);
-        let stated = parsed
-            .item_hash
-            .as_ref()
-            .and_then(Json::as_str)
-            .and_then(|h| h.strip_prefix("sha256:"));
-        if stated != Some(hash.as_str()) {
-            return Err(refuse(
-                &path,
-                line_no,
-                Some("item_hash"),
-                format!("item {} does not match its hash", parsed.item.id),
-            ));
+    let mut items = Vec::with_capacity(item_lines.len());
+    let mut hashes = Vec::with_capacity(item_lines.len());
+    for chunk in chunks {
+        for (item, hash) in chunk.map_err(|_| broken())?? {
+            items.push(item);
+            hashes.push(hash);
         }
-        items.push(parsed.item);
-        hashes.push(hash);
     }
     if end["items"].as_u64() != Some(items.len() as u64) {
         return Err(refuse(
@@ -327,11 +365,11 @@ pub enum Held {
 /// the decisions. A group is applied only when every item of it is decided `apply`
 /// or `merge`; an item the scan classed `skip` (both sides agree) needs no write.
 pub fn groups(
-    plan: &Plan,
+    items: Vec<Item>,
     decisions: &[Option<Decision>],
 ) -> Result<(Vec<GroupPlan>, BTreeMap<u64, Held>), reconcile_apply::ApplyError> {
-    let mut by_group: BTreeMap<u64, Vec<(&Item, Option<Decision>)>> = BTreeMap::new();
-    for (item, decision) in plan.items.iter().zip(decisions) {
+    let mut by_group: BTreeMap<u64, Vec<(Item, Option<Decision>)>> = BTreeMap::new();
+    for (item, decision) in items.into_iter().zip(decisions) {
         by_group
             .entry(item.group)
             .or_default()
@@ -494,6 +532,12 @@ mod tests {
                 "item 2 does not match its hash".into()
             )
         );
+        // the first bad line is named, wherever the lines are read
+        let mut many = lines(40);
+        many[35] = many[35].replacen("only East", "only Fast", 1);
+        assert_eq!(refused(&plan_text(&many)).0, 36);
+        many[3] = "{}".into();
+        assert_eq!(refused(&plan_text(&many)).0, 4);
         let mut edited = good.clone();
         edited[2] = edited[2].replacen("\"item_hash\":\"sha256:", "\"item_hash\":\"sha1:", 1);
         assert_eq!(refused(&plan_text(&edited)).1, Some("item_hash".into()));
