@@ -29,7 +29,7 @@ use mysql_async::Value as My;
 use reconcile_binlog::Value;
 
 use crate::compare::{param, same_value};
-use crate::sql::{quote_ident, select_list, PlannedItem};
+use crate::sql::{push_ident, select_list, PlannedItem};
 
 /// Most items one batched read holds; more are split over several reads. IN lists
 /// are padded to a power of two up to this, so that few statement texts exist and
@@ -265,47 +265,60 @@ impl Unit {
 }
 
 /// What items share a batch: the table, the index forced, the key columns in
-/// order, their kinds, and the guard's select list for items expecting a row.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Shape {
-    table: String,
-    index: String,
-    key_list: String,
-    kinds: Vec<KeyKind>,
+/// order and their kinds (which decide how each is read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Shape<'i> {
+    schema: &'i str,
+    table: &'i str,
+    index: &'i str,
+    key: Vec<(&'i str, KeyKind)>,
+}
+
+/// What decides the guard's select list of an item expecting a row: its columns,
+/// and which are read as binary.
+type GuardColumns<'i> = Vec<(&'i str, bool)>;
+
+fn guard_columns(row: &[(String, Value)]) -> GuardColumns<'_> {
+    row.iter()
+        .map(|(c, v)| (c.as_str(), matches!(v, Value::Binary(_))))
+        .collect()
 }
 
 /// The batches of one shape and guard list being filled.
-struct Open<'a> {
-    shape: Shape,
-    /// The guard's select list of the items expecting a row (`None`: none yet).
-    guard: Option<String>,
+struct Open<'i> {
+    shape: Shape<'i>,
+    /// The guard columns of the items expecting a row (`None`: none yet).
+    guard: Option<GuardColumns<'i>>,
     /// Positions of the items, at most [`MAX_BATCH`] a chunk.
     chunks: Vec<Vec<usize>>,
-    index: &'a UniqueIndex,
 }
 
 /// Plans a group's guards: the batches (split at [`MAX_BATCH`]) and the items guarded
 /// on their own, in group order of their first item. `index` gives the unique index
 /// of an item's table that fits its key, if any.
-pub fn plan<'a>(
-    items: &[PlannedItem],
-    index: impl Fn(&PlannedItem) -> Option<&'a UniqueIndex>,
+pub fn plan<'i>(
+    items: &'i [PlannedItem],
+    index: impl Fn(&PlannedItem) -> Option<&'i UniqueIndex>,
 ) -> Vec<Unit> {
-    let mut open: Vec<Open<'a>> = Vec::new();
+    let mut open: Vec<Open<'i>> = Vec::new();
     let mut units = Vec::new();
     for (pos, item) in items.iter().enumerate() {
-        let kinds: Option<Vec<KeyKind>> = item.key.iter().map(|(_, v)| key_kind(v)).collect();
-        let (Some(kinds), Some(ix)) = (kinds, index(item)) else {
+        let key: Option<Vec<(&str, KeyKind)>> = item
+            .key
+            .iter()
+            .map(|(c, v)| key_kind(v).map(|k| (c.as_str(), k)))
+            .collect();
+        let (Some(key), Some(ix)) = (key, index(item)) else {
             units.push(Unit::Single(pos));
             continue;
         };
         let shape = Shape {
-            table: item.table_ident(),
-            index: ix.name.clone(),
-            key_list: select_list(&item.key),
-            kinds,
+            schema: &item.schema,
+            table: &item.table,
+            index: &ix.name,
+            key,
         };
-        let guard = item.expected.as_deref().map(select_list);
+        let guard = item.expected.as_deref().map(guard_columns);
         // An item expecting no row reads only its key: it joins any batch of its
         // shape; one expecting a row, a batch reading the same guard columns.
         let found = open.iter().position(|o| {
@@ -318,7 +331,6 @@ pub fn plan<'a>(
                     shape,
                     guard: None,
                     chunks: vec![Vec::new()],
-                    index: ix,
                 });
                 match open.last_mut() {
                     Some(o) => o,
@@ -353,13 +365,7 @@ pub fn plan<'a>(
             match chunk.as_slice() {
                 [] => {}
                 [one] => units.push(Unit::Single(*one)),
-                _ => units.push(Unit::Batch(batch(
-                    items,
-                    &o.shape,
-                    o.guard.as_deref(),
-                    o.index,
-                    chunk,
-                ))),
+                _ => units.push(Unit::Batch(batch(items, o.shape.index, chunk))),
             }
         }
     }
@@ -367,13 +373,9 @@ pub fn plan<'a>(
     units
 }
 
-fn batch(
-    items: &[PlannedItem],
-    shape: &Shape,
-    guard: Option<&str>,
-    ix: &UniqueIndex,
-    positions: Vec<usize>,
-) -> Batch {
+/// The read of the items at `positions` (one shape; those expecting a row read the
+/// same guard columns) through the index `index`.
+fn batch(items: &[PlannedItem], index: &str, positions: Vec<usize>) -> Batch {
     let members: Vec<&PlannedItem> = positions.iter().filter_map(|&p| items.get(p)).collect();
     let width = members.first().map_or(0, |m| m.key.len());
     let slots = positions
@@ -389,41 +391,54 @@ fn batch(
             params.extend(last.key.iter().map(|(_, v)| param(v)));
         }
     }
-    let columns: Vec<String> = members
-        .first()
-        .map(|m| m.key.iter().map(|(c, _)| quote_ident(c)).collect())
-        .unwrap_or_default();
-    let condition = if let [column] = columns.as_slice() {
-        format!("{column} IN ({})", vec!["?"; slots].join(", "))
+    let Some(first) = members.first() else {
+        return Batch {
+            items: positions,
+            guard_width: 0,
+            sql: String::new(),
+            params,
+        };
+    };
+    let guard = members.iter().find_map(|m| m.expected.as_deref());
+    let mut sql = String::with_capacity(128 + slots * 8 * width);
+    sql.push_str("SELECT ");
+    if let Some(row) = guard {
+        sql.push_str(&select_list(row));
+        sql.push_str(", ");
+    }
+    sql.push_str(&select_list(&first.key));
+    sql.push_str(" FROM ");
+    sql.push_str(&first.table_ident());
+    sql.push_str(" FORCE INDEX (");
+    push_ident(&mut sql, index);
+    sql.push_str(") WHERE ");
+    if let [(column, _)] = first.key.as_slice() {
+        push_ident(&mut sql, column);
+        sql.push_str(" IN (");
+        for n in 0..slots {
+            sql.push_str(if n > 0 { ", ?" } else { "?" });
+        }
+        sql.push(')');
     } else {
         // OR of equalities rather than a row-constructor IN: every MySQL and
         // MariaDB version turns it into equality ranges of the index.
-        let one = format!(
-            "({})",
-            columns
-                .iter()
-                .map(|c| format!("{c} = ?"))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        );
-        vec![one; slots].join(" OR ")
-    };
-    let guard_width = match (guard, members.iter().find_map(|m| m.expected.as_ref())) {
-        (Some(_), Some(row)) => row.len(),
-        _ => 0,
-    };
-    let list = match guard {
-        Some(g) if guard_width > 0 => format!("{g}, {}", shape.key_list),
-        _ => shape.key_list.clone(),
-    };
+        for n in 0..slots {
+            sql.push_str(if n > 0 { " OR (" } else { "(" });
+            for (k, (column, _)) in first.key.iter().enumerate() {
+                if k > 0 {
+                    sql.push_str(" AND ");
+                }
+                push_ident(&mut sql, column);
+                sql.push_str(" = ?");
+            }
+            sql.push(')');
+        }
+    }
+    sql.push_str(" FOR UPDATE");
     Batch {
         items: positions,
-        guard_width,
-        sql: format!(
-            "SELECT {list} FROM {} FORCE INDEX ({}) WHERE {condition} FOR UPDATE",
-            shape.table,
-            quote_ident(&ix.name)
-        ),
+        guard_width: guard.map_or(0, <[_]>::len),
+        sql,
         params,
     }
 }

@@ -327,10 +327,9 @@ impl Target {
             });
         }
         for item in &group.items {
-            let (sql, params) = item.write_sql();
-            let params: Vec<My> = params.iter().map(param).collect();
+            let sql = item.write_text();
             self.conn
-                .exec_drop(&sql, Params::Positional(params))
+                .exec_drop(&sql, Params::Positional(item.write_params()))
                 .await
                 .map_err(|source| {
                     self.sql_error(g, &format!("item {} ({sql})", item.item), source)
