@@ -12,6 +12,7 @@
 //! Architecture invariant: nothing is reported applied that the server did not
 //! confirm; values are never interpolated into SQL.
 
+mod batch;
 mod compare;
 mod error;
 mod sql;

@@ -12,7 +12,7 @@ use reconcile_binlog::Value;
 use serde_json::json;
 
 use crate::connect::{tls_refused, ConnectArgs, Endpoint};
-use crate::plan::{groups, read_decisions, read_plan, Held, Plan};
+use crate::plan::{groups, read_decisions, read_plan, Held};
 use crate::render::{hex, timestamp_utc, value_json, value_text};
 
 /// Exit code when any group's guard failed (nothing of it was written).
@@ -66,11 +66,11 @@ pub struct VerifyArgs {
     pub journal_db: String,
 }
 
-/// The verified plan, decisions and groups, or the refusal.
+/// The verified plan's id, the groups to apply and those held back, or the refusal.
 fn load(
     dir: &Path,
     undecided: Undecided,
-) -> anyhow::Result<(Plan, Vec<GroupPlan>, BTreeMap<u64, Held>)> {
+) -> anyhow::Result<(String, Vec<GroupPlan>, BTreeMap<u64, Held>)> {
     let plan = read_plan(dir)?;
     let decisions = read_decisions(dir, &plan)?;
     if undecided == Undecided::Fail {
@@ -93,8 +93,8 @@ fn load(
             .into());
         }
     }
-    let (approved, held) = groups(&plan, &decisions)?;
-    Ok((plan, approved, held))
+    let (approved, held) = groups(plan.items, &decisions)?;
+    Ok((plan.plan_id, approved, held))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -137,7 +137,7 @@ async fn connect(endpoint: &Endpoint, journal_db: &str, plan_id: &str) -> anyhow
 
 /// Runs `reconcile apply`; returns the exit code.
 pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
-    let (plan, approved, held) = load(&args.plan, args.undecided)?;
+    let (plan_id, approved, held) = load(&args.plan, args.undecided)?;
     for (group, Held::NotApproved { items }) in &held {
         tracing::info!(
             group,
@@ -146,7 +146,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
         );
     }
     if let Some(path) = &args.sql_out {
-        std::fs::write(path, sql_script(&plan, &approved, &args.journal_db))
+        std::fs::write(path, sql_script(&plan_id, &approved, &args.journal_db))
             .with_context(|| format!("cannot write {}", path.display()))?;
         println!(
             "Wrote {} ({} groups); the target was not touched",
@@ -158,7 +158,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
     let endpoint = args.connect.endpoint()?;
     let label = endpoint.label();
     runtime()?.block_on(async {
-        let mut target = connect(&endpoint, &args.journal_db, &plan.plan_id).await?;
+        let mut target = connect(&endpoint, &args.journal_db, &plan_id).await?;
         if !args.dry_run {
             target.ensure_journal().await?;
         }
@@ -203,7 +203,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
         }
         target.close().await;
         let summary = json!({
-            "plan_id": plan.plan_id,
+            "plan_id": plan_id,
             "target": label,
             "dry_run": args.dry_run,
             "applied": applied,
@@ -235,10 +235,10 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<u8> {
 
 /// Runs `reconcile verify`; returns the exit code.
 pub fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
-    let (plan, approved, held) = load(&args.plan, Undecided::Skip)?;
+    let (plan_id, approved, held) = load(&args.plan, Undecided::Skip)?;
     let endpoint = args.connect.endpoint()?;
     runtime()?.block_on(async {
-        let mut target = connect(&endpoint, &args.journal_db, &plan.plan_id).await?;
+        let mut target = connect(&endpoint, &args.journal_db, &plan_id).await?;
         let journaled = target.journaled().await?;
         let mut problems = Vec::new();
         for group in &approved {
@@ -310,7 +310,7 @@ fn literal(v: &Value) -> String {
 
 /// A reviewable script: `SET NAMES binary`, one transaction per group with its
 /// guards as comments, its writes and its journal row.
-fn sql_script(plan: &Plan, groups: &[GroupPlan], journal_db: &str) -> String {
+fn sql_script(plan_id: &str, groups: &[GroupPlan], journal_db: &str) -> String {
     let journal = format!(
         "{}.{}",
         quote_ident(journal_db),
@@ -320,7 +320,7 @@ fn sql_script(plan: &Plan, groups: &[GroupPlan], journal_db: &str) -> String {
     let _ = writeln!(
         s,
         "-- reconcile plan {}: {} groups to apply",
-        plan.plan_id,
+        plan_id,
         groups.len()
     );
     let _ = writeln!(s, "-- reconcile apply runs each guard as SELECT ... FOR UPDATE and rolls a group back if it differs.");
@@ -394,7 +394,7 @@ fn sql_script(plan: &Plan, groups: &[GroupPlan], journal_db: &str) -> String {
             writeln!(
             s,
             "INSERT INTO {journal} (plan_id, group_id, items) VALUES ('{}', {}, '[{}]');\nCOMMIT;",
-            plan.plan_id,
+            plan_id,
             g.group,
             g.items.iter().map(|i| i.item.to_string()).collect::<Vec<_>>().join(",")
         );

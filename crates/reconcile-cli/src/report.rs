@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
 
-use crate::render::value_json;
+use crate::render::{push_json_str, push_value_json, value_json};
 
 /// Where the scan read from and what it found, for the plan header and summary.
 #[derive(Debug, Clone, Serialize)]
@@ -123,7 +123,44 @@ fn cell_value(value: &Value) -> Json {
 }
 
 /// `{column: value}` in column order, long values elided (see [`cell_value`]).
+///
+/// Written straight into the text: each value by [`push_value_json`], which writes
+/// what serializing its JSON value writes. What that shortcut cannot write as the
+/// map would (a column named twice, a long value) goes through the JSON map.
 pub fn pairs_json(pairs: &[(String, Value)]) -> String {
+    let twice = pairs
+        .iter()
+        .enumerate()
+        .any(|(n, (c, _))| pairs.iter().take(n).any(|(d, _)| d == c));
+    if twice {
+        return pairs_json_tree(pairs);
+    }
+    let mut out = Vec::with_capacity(16 + 24 * pairs.len());
+    let mut cell = Vec::new();
+    out.push(b'{');
+    for (n, (column, value)) in pairs.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        push_json_str(&mut out, column);
+        out.push(b':');
+        cell.clear();
+        push_value_json(&mut cell, value);
+        match std::str::from_utf8(&cell) {
+            Ok(text) if text.chars().count() <= MAX_CELL_VALUE => out.extend_from_slice(&cell),
+            _ => {
+                if serde_json::to_writer(&mut out, &cell_value(value)).is_err() {
+                    return pairs_json_tree(pairs);
+                }
+            }
+        }
+    }
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_else(|_| pairs_json_tree(pairs))
+}
+
+/// [`pairs_json`] through a JSON map.
+fn pairs_json_tree(pairs: &[(String, Value)]) -> String {
     let mut map = Map::new();
     for (column, value) in pairs {
         map.insert(column.clone(), cell_value(value));
@@ -399,6 +436,61 @@ mod tests {
             serde_json::to_string(&["0-1-12", "", "a\"b"]).unwrap()
         );
         assert_eq!(serde_json::to_string(&StringList::default()).unwrap(), "[]");
+    }
+
+    /// The direct writer agrees with the JSON map on every kind of value, escapes,
+    /// long values (elided) and a column named twice.
+    #[test]
+    fn pairs_json_is_the_json_map_serialized() {
+        use reconcile_binlog::Bytes;
+        let s = |b: &[u8]| Value::String {
+            bytes: Bytes(b.to_vec()),
+            collation: Some(45),
+        };
+        let long = "é\"".repeat(150);
+        let values = vec![
+            Value::Null,
+            Value::Int(i64::MIN),
+            Value::UInt(u64::MAX),
+            Value::Decimal("-1.50".into()),
+            Value::Float(0.1),
+            Value::Double(f64::NAN),
+            s(b"a\"b\\c\n\x01 \xc3\xa9"),
+            s(&[0xff, 0]),
+            s(long.as_bytes()),
+            s("x".repeat(199).as_bytes()),
+            s("x".repeat(198).as_bytes()),
+            s("é".repeat(198).as_bytes()),
+            Value::Binary(Bytes(vec![0xab; 120])),
+            Value::Json("{\"a\": [1]}".into()),
+            Value::Enum {
+                index: 1,
+                label: Some(Bytes(b"new".to_vec())),
+            },
+            Value::Set {
+                mask: 3,
+                labels: None,
+            },
+            Value::Timestamp {
+                secs: 1,
+                micros: 5,
+                fsp: 6,
+            },
+        ];
+        for (n, v) in values.iter().enumerate() {
+            let pairs = vec![
+                ("id".to_owned(), Value::Int(n as i64)),
+                ("c\"ol\u{1}".to_owned(), v.clone()),
+            ];
+            assert_eq!(pairs_json(&pairs), pairs_json_tree(&pairs), "{v:?}");
+        }
+        let twice = vec![
+            ("a".to_owned(), Value::Int(1)),
+            ("b".to_owned(), Value::Int(2)),
+            ("a".to_owned(), Value::Int(3)),
+        ];
+        assert_eq!(pairs_json(&twice), "{\"a\":3,\"b\":2}");
+        assert_eq!(pairs_json(&[]), "{}");
     }
 
     #[test]

@@ -1,0 +1,3 @@
+//! `reconcile-apply` against real MariaDB servers started by the test kit.
+
+mod guards;
