@@ -394,13 +394,7 @@ pub(crate) fn skip_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResult
         ColumnType::Timestamp2 { fsp } => 4 + frac(*fsp),
         ColumnType::Varchar { max_len }
         | ColumnType::VarString { max_len }
-        | ColumnType::Char { max_len } => {
-            if *max_len < 256 {
-                usize::from(c.u8()?)
-            } else {
-                usize::from(c.u16()?)
-            }
-        }
+        | ColumnType::Char { max_len } => read_length(c, *max_len)?,
         ColumnType::Enum { pack_len, .. } | ColumnType::Set { pack_len, .. } => {
             if *pack_len > 8 {
                 return Err(c.err(format!("integer width {pack_len} > 8")));
@@ -457,7 +451,7 @@ pub(crate) fn widths(table: &TableDescription) -> Vec<Width> {
             ColumnType::Timestamp2 { fsp } => Width::Fixed(4 + frac(*fsp)),
             ColumnType::Varchar { max_len }
             | ColumnType::VarString { max_len }
-            | ColumnType::Char { max_len } => Width::Prefixed(if *max_len < 256 { 1 } else { 2 }),
+            | ColumnType::Char { max_len } => Width::Prefixed(length_bytes(*max_len)),
             ColumnType::Enum { pack_len, .. } | ColumnType::Set { pack_len, .. }
                 if *pack_len <= 8 =>
             {
@@ -534,6 +528,24 @@ pub(crate) fn walk_image(
     Ok(())
 }
 
+/// Bytes of the length before a character string whose column holds at most
+/// `max_len` bytes.
+fn length_bytes(max_len: u16) -> usize {
+    if max_len < 256 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The length before a character string whose column holds at most `max_len` bytes.
+fn read_length(c: &mut Cursor<'_>, max_len: u16) -> DResult<usize> {
+    Ok(match length_bytes(max_len) {
+        1 => usize::from(c.u8()?),
+        _ => usize::from(c.u16()?),
+    })
+}
+
 /// The bytes of one non-NULL VARCHAR, CHAR or BLOB/TEXT value of column `col` as
 /// the row image holds them, which [`decode_value`] copies into its value (and
 /// pads, for a BINARY(n) value logged without its trailing zero bytes); `None`,
@@ -545,13 +557,7 @@ pub(crate) fn string_bytes<'a>(
     let n = match &col.column_type {
         ColumnType::Varchar { max_len }
         | ColumnType::VarString { max_len }
-        | ColumnType::Char { max_len } => {
-            if *max_len < 256 {
-                usize::from(c.u8()?)
-            } else {
-                usize::from(c.u16()?)
-            }
-        }
+        | ColumnType::Char { max_len } => read_length(c, *max_len)?,
         ColumnType::Blob { len_bytes } => c.uint_le(usize::from(*len_bytes))? as usize,
         _ => return Ok(None),
     };
