@@ -27,6 +27,7 @@ impl<'a> Cursor<'a> {
         Cursor { buf, pos: 0, base }
     }
 
+    #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }
@@ -35,10 +36,12 @@ impl<'a> Cursor<'a> {
         self.base.saturating_add(self.pos)
     }
 
+    #[inline]
     pub(crate) fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
@@ -47,23 +50,35 @@ impl<'a> Cursor<'a> {
         DecodeError::new(self.abs_pos(), reason)
     }
 
+    #[inline]
     pub(crate) fn take(&mut self, n: usize) -> DResult<&'a [u8]> {
-        let end = self
+        match self
             .pos
             .checked_add(n)
-            .ok_or_else(|| self.err("length overflow"))?;
-        match self.buf.get(self.pos..end) {
-            Some(s) => {
+            .and_then(|end| Some((end, self.buf.get(self.pos..end)?)))
+        {
+            Some((end, s)) => {
                 self.pos = end;
                 Ok(s)
             }
-            None => Err(self.err(format!(
-                "needs {n} bytes but only {} remain",
-                self.remaining()
-            ))),
+            None => Err(self.short(n)),
         }
     }
 
+    /// The error of a read of `n` bytes past the end (kept out of the hot path).
+    #[cold]
+    #[inline(never)]
+    fn short(&self, n: usize) -> DecodeError {
+        if self.pos.checked_add(n).is_none() {
+            return self.err("length overflow");
+        }
+        self.err(format!(
+            "needs {n} bytes but only {} remain",
+            self.remaining()
+        ))
+    }
+
+    #[inline]
     pub(crate) fn skip(&mut self, n: usize) -> DResult<()> {
         self.take(n).map(|_| ())
     }
@@ -74,11 +89,13 @@ impl<'a> Cursor<'a> {
         s
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self) -> DResult<u8> {
-        let s = self.take(1)?;
-        s.first().copied().ok_or_else(|| self.err("empty"))
+        let [b] = self.array::<1>()?;
+        Ok(b)
     }
 
+    #[inline]
     pub(crate) fn array<const N: usize>(&mut self) -> DResult<[u8; N]> {
         let s = self.take(N)?;
         let mut a = [0u8; N];
@@ -86,19 +103,23 @@ impl<'a> Cursor<'a> {
         Ok(a)
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self) -> DResult<u16> {
         Ok(u16::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self) -> DResult<u32> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     pub(crate) fn u64(&mut self) -> DResult<u64> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
     /// Little-endian unsigned integer of `n` (0..=8) bytes.
+    #[inline]
     pub(crate) fn uint_le(&mut self, n: usize) -> DResult<u64> {
         if n > 8 {
             return Err(self.err(format!("integer width {n} > 8")));

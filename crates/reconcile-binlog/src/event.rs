@@ -97,15 +97,24 @@ pub struct EventHeader {
 
 impl EventHeader {
     /// Parses the first 19 bytes.
+    #[inline]
     pub fn parse(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut c = Cursor::new(bytes);
+        // one bounds check for the whole header: every event's header is parsed
+        let Some(h) = bytes.first_chunk::<HEADER_LEN>() else {
+            return Err(Cursor::new(bytes)
+                .take(HEADER_LEN)
+                .err()
+                .unwrap_or_else(|| DecodeError::new(0, "event header too short")));
+        };
+        let [t0, t1, t2, t3, type_code, s0, s1, s2, s3, e0, e1, e2, e3, p0, p1, p2, p3, f0, f1] =
+            *h;
         Ok(EventHeader {
-            timestamp: c.u32()?,
-            type_code: c.u8()?,
-            server_id: c.u32()?,
-            event_size: c.u32()?,
-            log_pos: c.u32()?,
-            flags: c.u16()?,
+            timestamp: u32::from_le_bytes([t0, t1, t2, t3]),
+            type_code,
+            server_id: u32::from_le_bytes([s0, s1, s2, s3]),
+            event_size: u32::from_le_bytes([e0, e1, e2, e3]),
+            log_pos: u32::from_le_bytes([p0, p1, p2, p3]),
+            flags: u16::from_le_bytes([f0, f1]),
         })
     }
 }
@@ -306,8 +315,9 @@ pub enum Event<'a> {
     MariadbGtidList(Vec<gtid::Gtid>),
     /// MariaDB BINLOG_CHECKPOINT.
     BinlogCheckpoint(String),
-    /// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB): the originating SQL.
-    RowsQuery(String),
+    /// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB): the originating SQL, as
+    /// logged (not necessarily UTF-8).
+    RowsQuery(&'a [u8]),
     /// TRANSACTION_PAYLOAD with its (still compressed) payload.
     TransactionPayload {
         /// Compression algorithm.
@@ -423,9 +433,9 @@ pub fn decode_event<'a>(
         et::ROWS_QUERY => {
             // one length byte (truncated at 255, ignored), then the full text
             c.skip(1)?;
-            Event::RowsQuery(String::from_utf8_lossy(c.rest()).into_owned())
+            Event::RowsQuery(c.rest())
         }
-        et::MARIA_ANNOTATE_ROWS => Event::RowsQuery(String::from_utf8_lossy(c.rest()).into_owned()),
+        et::MARIA_ANNOTATE_ROWS => Event::RowsQuery(c.rest()),
         et::TRANSACTION_PAYLOAD => decode_payload(&mut c)?,
         et::XA_PREPARE => Event::XaPrepare {
             one_phase: c.u8()? != 0,

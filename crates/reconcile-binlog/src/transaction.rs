@@ -197,6 +197,10 @@ pub struct ReaderOptions {
     /// How the rows of the tables the table filter accepts are read (all decoded
     /// when `None`).
     pub row_filter: Option<Arc<dyn RowFilter>>,
+    /// Whether ROWS_QUERY / ANNOTATE_ROWS statements keep their SQL text (the
+    /// default). Without it they are still listed, with empty text: a reader
+    /// that never shows them saves converting every one.
+    pub rows_query_text: bool,
 }
 
 impl Default for ReaderOptions {
@@ -206,6 +210,7 @@ impl Default for ReaderOptions {
             table_filter: None,
             max_inflated_size: 1 << 30,
             row_filter: None,
+            rows_query_text: true,
         }
     }
 }
@@ -217,6 +222,7 @@ impl std::fmt::Debug for ReaderOptions {
             .field("table_filter", &self.table_filter.is_some())
             .field("max_inflated_size", &self.max_inflated_size)
             .field("row_filter", &self.row_filter)
+            .field("rows_query_text", &self.rows_query_text)
             .finish()
     }
 }
@@ -234,6 +240,12 @@ impl ReaderOptions {
     /// Sets a row filter.
     pub fn with_row_filter(mut self, f: Arc<dyn RowFilter>) -> Self {
         self.row_filter = Some(f);
+        self
+    }
+
+    /// Lists ROWS_QUERY / ANNOTATE_ROWS statements with empty text.
+    pub fn without_rows_query_text(mut self) -> Self {
+        self.rows_query_text = false;
         self
     }
 }
@@ -471,8 +483,11 @@ impl Framer {
         framer.end_of_input = end_of_input;
         if let Some((file, fde)) = file {
             framer.files.push(FileFacts::named(&file));
-            framer.file = file;
-            framer.fde = fde;
+            // Own copies: every rows event takes a reference to both, and
+            // counting references to one shared value from several workers
+            // makes its cache line bounce between their cores.
+            framer.file = Arc::from(&*file);
+            framer.fde = fde.map(|fde| Arc::new((*fde).clone()));
         }
         framer
     }
@@ -924,6 +939,11 @@ impl Framer {
                     b.implicit = true;
                     self.cur = Some(b);
                 }
+                let text = if self.opts.rows_query_text {
+                    String::from_utf8_lossy(text).into_owned()
+                } else {
+                    String::new()
+                };
                 if let Some(b) = self.cur.as_mut() {
                     b.statements.push(Statement {
                         text,

@@ -110,7 +110,9 @@ impl Side {
 
 /// First pass over a side: GTIDs and file facts, skipping every row undecoded.
 fn read_history(name: &'static str, input: Input) -> anyhow::Result<Side> {
-    let options = ReaderOptions::default().with_table_filter(|_, _| false);
+    let options = ReaderOptions::default()
+        .with_table_filter(|_, _| false)
+        .without_rows_query_text();
     let mut reader = input
         .open(options, None, false)
         .with_context(|| format!("{name} binlogs"))?;
@@ -212,8 +214,11 @@ fn stream(
     let key = side.name.to_lowercase();
     let from = side.first_own_file(window, &key);
     let bar = progress(side, from);
+    // West's statements matter only as DDL or statement-format DML
     let options = match filter {
-        Some(filter) => ReaderOptions::default().with_row_filter(filter),
+        Some(filter) => ReaderOptions::default()
+            .with_row_filter(filter)
+            .without_rows_query_text(),
         None => ReaderOptions::default(),
     };
     let reader = side.input.open(options, from, false)?;

@@ -32,6 +32,35 @@ fn transaction_payload_rust_mysql_common() {
 }
 
 #[test]
+fn without_rows_query_text_the_statements_stay_listed_with_empty_text() {
+    let Some(p) =
+        corpus_file("mysql-binlog-connector-rust/tests/parse_file_tests/mysql-bin.000057")
+    else {
+        return;
+    };
+    let full = read_path(&p);
+    let opts = reconcile_binlog::ReaderOptions::default().without_rows_query_text();
+    let lean = read_source(reconcile_binlog::FileSource::open(&p), opts);
+    assert!(lean.error.is_none());
+    assert_eq!(lean.transactions.len(), full.transactions.len());
+    let mut blanked = 0;
+    for (l, f) in lean.transactions.iter().zip(&full.transactions) {
+        assert_eq!(l.changes, f.changes);
+        assert_eq!(l.statements.len(), f.statements.len());
+        for (ls, fs) in l.statements.iter().zip(&f.statements) {
+            assert_eq!(ls.kind, fs.kind);
+            if fs.kind == StatementKind::RowsQuery {
+                assert_eq!(ls.text, "");
+                blanked += 1;
+            } else {
+                assert_eq!(ls.text, fs.text);
+            }
+        }
+    }
+    assert!(blanked > 0, "the file has ROWS_QUERY events");
+}
+
+#[test]
 fn transaction_payload_connector_java_update() {
     let Some(p) =
         corpus_file("mysql-binlog-connector-java/src/test/resources/mysql-bin.compressed")
