@@ -1,4 +1,4 @@
-//! Decoding row images off the reading thread.
+//! Decoding row images off the calling thread.
 //!
 //! The reader splits its work in two. Framing (reading events, checksums, table
 //! maps, transaction boundaries, statements) is sequential and cheap; it turns the
@@ -11,7 +11,7 @@
 //! and nothing after it.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -377,35 +377,58 @@ struct Framed<T> {
 }
 
 type Job = (u64, Chunk);
-/// Chunk buffers going back to the reading thread.
-type Arenas = (Sender<Vec<u8>>, Receiver<Vec<u8>>);
-type Done<T> = (u64, std::thread::Result<Framed<T>>);
 type MapFn<T> = Arc<dyn Fn(ReadItem) -> T + Send + Sync>;
 
-/// A reader that frames and decodes on worker threads, while the calling thread
-/// only reads the input and cuts it into chunks at transaction boundaries. Items
-/// come out in binlog order, each passed through a map function that runs on the
-/// workers (so per-item work such as formatting is parallel too); the items, their
-/// order, the first error and the end after it are those of the sequential
-/// reader. (One difference: with [`ChecksumPolicy::Warn`](crate::ChecksumPolicy),
-/// a checksum warning for the GTID event at a chunk boundary comes after, not
-/// before, the note that the transaction open before it was dropped.)
+/// What the reading thread and the workers tell the consumer.
+enum Msg<T> {
+    /// A worker framed chunk `seq` (or its map function panicked).
+    Framed(u64, std::thread::Result<Framed<T>>),
+    /// The reading thread cut this many chunks in all, and stopped.
+    End(u64),
+    /// The reading thread panicked.
+    ReaderPanic(Box<dyn std::any::Any + Send>),
+}
+
+/// What the reading thread takes when it starts (at the first item asked for, so
+/// that [`ParallelReader::with_batch_bytes`] still applies).
+struct Start<T, S> {
+    source: S,
+    splitter: Splitter,
+    jobs: Sender<Job>,
+    /// Chunk buffers coming back from the workers.
+    arenas: Receiver<Vec<u8>>,
+    /// One slot per chunk in flight: the reading thread fills one before it cuts
+    /// a chunk, the consumer empties one when it has taken a chunk's items.
+    slots: SyncSender<()>,
+    done: Sender<Msg<T>>,
+}
+
+/// A reader that frames and decodes on worker threads, while a reading thread
+/// only reads the input and cuts it into chunks at transaction boundaries, and
+/// the calling thread only takes the items. Items come out in binlog order, each
+/// passed through a map function that runs on the workers (so per-item work such
+/// as formatting is parallel too); the items, their order, the first error and
+/// the end after it are those of the sequential reader. (One difference: with
+/// [`ChecksumPolicy::Warn`](crate::ChecksumPolicy), a checksum warning for the
+/// GTID event at a chunk boundary comes after, not before, the note that the
+/// transaction open before it was dropped.)
 ///
 /// Memory: at most `2 * workers + 2` chunks of about 1 MiB of events are in
 /// flight, plus what they decode to. Input in which no XID or GTID event comes
 /// for a long stretch (statement-based binlogs of MySQL 5.5 and older without
 /// InnoDB) makes longer chunks.
 pub struct ParallelReader<T, S: EventSource = FileSource> {
-    source: S,
-    splitter: Splitter,
+    /// Until the reading thread starts.
+    start: Option<Start<T, S>>,
+    reading: Option<JoinHandle<()>>,
     map: MapFn<T>,
-    jobs: Option<Sender<Job>>,
-    results: Receiver<Done<T>>,
-    arenas: Receiver<Vec<u8>>,
+    results: Receiver<Msg<T>>,
+    slots: Option<Receiver<()>>,
     workers: Vec<JoinHandle<()>>,
-    sent: u64,
+    /// The next chunk to take items from.
     next: u64,
-    max_in_flight: u64,
+    /// How many chunks there are, once the reading thread has said.
+    total: Option<u64>,
     batch_bytes: usize,
     pending: BTreeMap<u64, Framed<T>>,
     queue: VecDeque<Out<T>>,
@@ -419,13 +442,13 @@ impl<T, S: EventSource> std::fmt::Debug for ParallelReader<T, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParallelReader")
             .field("workers", &self.workers.len())
-            .field("chunks_sent", &self.sent)
+            .field("chunks_taken", &self.next)
             .field("finished", &self.finished)
             .finish()
     }
 }
 
-impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
+impl<T: Send + 'static, S: EventSource + Send + 'static> ParallelReader<T, S> {
     /// Reads on from where `framer` stands (it should not be inside a transaction).
     pub(crate) fn new<F>(source: S, mut framer: Framer, workers: usize, map: F) -> Self
     where
@@ -433,33 +456,38 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
     {
         let map: MapFn<T> = Arc::new(map);
         let (jobs, job_rx) = channel::<Job>();
-        let (done_tx, results) = channel::<Done<T>>();
-        let (arena_tx, arenas): Arenas = channel();
+        let (done, results) = channel::<Msg<T>>();
+        let (arena_tx, arenas) = channel::<Vec<u8>>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let opts = framer.options().clone();
         let n = workers.max(1);
         let workers = (0..n)
             .map(|_| {
                 let job_rx = Arc::clone(&job_rx);
-                let done_tx = done_tx.clone();
+                let done = done.clone();
                 let arena_tx = arena_tx.clone();
                 let map = Arc::clone(&map);
                 let opts = opts.clone();
-                std::thread::spawn(move || worker(&job_rx, &done_tx, &arena_tx, &opts, &*map))
+                std::thread::spawn(move || worker(&job_rx, &done, &arena_tx, &opts, &*map))
             })
             .collect();
-        let start = framer.position();
+        let (slots, slots_rx) = sync_channel(2 * n + 2);
         ParallelReader {
-            source,
-            splitter: Splitter::new(start),
+            start: Some(Start {
+                source,
+                splitter: Splitter::new(framer.position()),
+                jobs,
+                arenas,
+                slots,
+                done,
+            }),
+            reading: None,
             map,
-            jobs: Some(jobs),
             results,
-            arenas,
+            slots: Some(slots_rx),
             workers,
-            sent: 0,
             next: 0,
-            max_in_flight: 2 * n as u64 + 2,
+            total: None,
             batch_bytes: BATCH_BYTES,
             pending: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -477,8 +505,8 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
     }
 
     /// Cuts the input into chunks of about `bytes` (1 MiB by default): smaller
-    /// chunks keep less in flight and cost more hand-overs. Takes effect for the
-    /// chunks cut after the call.
+    /// chunks keep less in flight and cost more hand-overs. Takes effect only
+    /// before the first item is read.
     pub fn with_batch_bytes(mut self, bytes: usize) -> Self {
         self.batch_bytes = bytes.max(1);
         self
@@ -489,32 +517,28 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
         self.stats
     }
 
-    /// Cuts chunks and hands them on while there is room.
-    fn fill(&mut self) -> Result<(), Error> {
-        while self.sent - self.next < self.max_in_flight {
-            // a buffer a huge event grew is not kept
-            let spare = self
-                .arenas
-                .try_recv()
-                .ok()
-                .filter(|a| a.capacity() <= self.batch_bytes.saturating_mul(8))
-                .unwrap_or_else(|| Vec::with_capacity(self.batch_bytes.saturating_add(1 << 16)));
-            let Some(chunk) = self
-                .splitter
-                .next_chunk(&mut self.source, self.batch_bytes, spare)
-            else {
-                return Ok(());
-            };
-            let sent = self
-                .jobs
-                .as_ref()
-                .is_some_and(|jobs| jobs.send((self.sent, chunk)).is_ok());
-            if !sent {
-                return Err(Error::WorkerLost);
+    /// Starts the reading thread, once.
+    fn start_reading(&mut self) {
+        let Some(start) = self.start.take() else {
+            return;
+        };
+        let batch_bytes = self.batch_bytes;
+        self.reading = Some(std::thread::spawn(move || {
+            let done = start.done.clone();
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                read_chunks(start, batch_bytes)
+            }));
+            match read {
+                Ok(Some(total)) => {
+                    let _ = done.send(Msg::End(total));
+                }
+                // the reader was dropped
+                Ok(None) => {}
+                Err(panic) => {
+                    let _ = done.send(Msg::ReaderPanic(panic));
+                }
             }
-            self.sent += 1;
-        }
-        Ok(())
+        }));
     }
 
     fn merge_files(&mut self, files: Vec<FileFacts>, mid_file: bool) {
@@ -525,6 +549,34 @@ impl<T: Send + 'static, S: EventSource> ParallelReader<T, S> {
             }
         }
         self.files.extend(files);
+    }
+}
+
+/// The reading thread: cuts chunks and hands them to the workers while there is
+/// a free slot. Returns how many it cut, or `None` when the reader is gone.
+fn read_chunks<T, S: EventSource>(start: Start<T, S>, batch_bytes: usize) -> Option<u64> {
+    let Start {
+        mut source,
+        mut splitter,
+        jobs,
+        arenas,
+        slots,
+        done: _,
+    } = start;
+    let mut seq = 0u64;
+    loop {
+        slots.send(()).ok()?;
+        // a buffer a huge event grew is not kept
+        let spare = arenas
+            .try_recv()
+            .ok()
+            .filter(|a| a.capacity() <= batch_bytes.saturating_mul(8))
+            .unwrap_or_else(|| Vec::with_capacity(batch_bytes.saturating_add(1 << 16)));
+        let Some(chunk) = splitter.next_chunk(&mut source, batch_bytes, spare) else {
+            return Some(seq);
+        };
+        jobs.send((seq, chunk)).ok()?;
+        seq += 1;
     }
 }
 
@@ -574,7 +626,7 @@ fn frame_chunk<T>(
 
 fn worker<T>(
     jobs: &Mutex<Receiver<Job>>,
-    done: &Sender<Done<T>>,
+    done: &Sender<Msg<T>>,
     arenas: &Sender<Vec<u8>>,
     opts: &ReaderOptions,
     map: &dyn Fn(ReadItem) -> T,
@@ -595,13 +647,13 @@ fn worker<T>(
             rows = used;
             framed
         }));
-        if done.send((seq, result)).is_err() {
+        if done.send(Msg::Framed(seq, result)).is_err() {
             return;
         }
     }
 }
 
-impl<T: Send + 'static, S: EventSource> Iterator for ParallelReader<T, S> {
+impl<T: Send + 'static, S: EventSource + Send + 'static> Iterator for ParallelReader<T, S> {
     type Item = Result<T, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -619,28 +671,32 @@ impl<T: Send + 'static, S: EventSource> Iterator for ParallelReader<T, S> {
             if self.finished {
                 return None;
             }
-            if let Err(e) = self.fill() {
-                self.finished = true;
-                return Some(Err(e));
-            }
-            if self.next == self.sent {
-                // nothing in flight and nothing left to read
+            self.start_reading();
+            if self.total == Some(self.next) {
+                // every chunk taken
                 self.finished = true;
                 continue;
             }
             if let Some(framed) = self.pending.remove(&self.next) {
                 self.next += 1;
+                // the chunk's slot is free for the reading thread
+                if let Some(slots) = &self.slots {
+                    let _ = slots.try_recv();
+                }
                 self.stats.add(&framed.stats);
                 self.merge_files(framed.files, framed.mid_file);
                 self.queue.extend(framed.outs);
                 continue;
             }
             match self.results.recv() {
-                Ok((seq, Ok(framed))) => {
+                Ok(Msg::Framed(seq, Ok(framed))) => {
                     self.pending.insert(seq, framed);
                 }
+                Ok(Msg::End(total)) => self.total = Some(total),
                 // a panic of the map function belongs to the caller
-                Ok((_, Err(panic))) => std::panic::resume_unwind(panic),
+                Ok(Msg::Framed(_, Err(panic)) | Msg::ReaderPanic(panic)) => {
+                    std::panic::resume_unwind(panic)
+                }
                 Err(_) => {
                     self.finished = true;
                     return Some(Err(Error::WorkerLost));
@@ -652,8 +708,13 @@ impl<T: Send + 'static, S: EventSource> Iterator for ParallelReader<T, S> {
 
 impl<T, S: EventSource> Drop for ParallelReader<T, S> {
     fn drop(&mut self) {
-        // closing the job channel ends the workers after their current chunk
-        self.jobs = None;
+        // Without its slots the reading thread stops; its end closes the job
+        // channel, which ends the workers after their current chunk.
+        self.slots = None;
+        self.start = None;
+        if let Some(reading) = self.reading.take() {
+            let _ = reading.join();
+        }
         for w in self.workers.drain(..) {
             let _ = w.join();
         }

@@ -47,7 +47,7 @@ enum Input {
 
 struct OpenFile {
     name: String,
-    reader: Box<dyn Read>,
+    reader: Box<dyn Read + Send>,
     len: u64,
     /// Offset of the next event.
     pos: u64,
@@ -143,7 +143,7 @@ impl FileSource {
         let Some(input) = self.inputs.pop_front() else {
             return Ok(None);
         };
-        let (name, reader, len): (String, Box<dyn Read>, u64) = match input {
+        let (name, reader, len): (String, Box<dyn Read + Send>, u64) = match input {
             Input::Path(p) => {
                 let name = p.display().to_string();
                 let f = File::open(&p).map_err(|e| io_err(&name, e))?;

@@ -1188,6 +1188,7 @@ impl<S: EventSource> BinlogReader<S> {
     /// one): the items, in the same order, each passed through `map` on a worker.
     pub fn parallel<T, F>(self, workers: usize, map: F) -> crate::ParallelReader<T, S>
     where
+        S: Send + 'static,
         T: Send + 'static,
         F: Fn(ReadItem) -> T + Send + Sync + 'static,
     {

@@ -162,6 +162,41 @@ fn a_panicking_map_panics_the_caller() {
     assert!(result.is_err());
 }
 
+/// A reader dropped after a few items, its reading thread waiting for a free slot
+/// and its workers for chunks, stops them all: the drop returns, and a panic in
+/// the reading thread (here: none) would reach the caller.
+#[test]
+fn a_reader_dropped_early_stops_its_threads() {
+    let (bytes, want) = fixtures()
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f).unwrap();
+            let items = sequential("x", &bytes, ReaderOptions::default());
+            (bytes, items)
+        })
+        .max_by_key(|(_, items)| items.len())
+        .unwrap();
+    assert!(want.len() > 10, "the fixtures have too few items");
+    for taken in [0, 1, 5] {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let bytes = bytes.clone();
+        std::thread::spawn(move || {
+            let mut r =
+                BinlogReader::new(FileSource::from_bytes("x", bytes), ReaderOptions::default())
+                    .parallel(2, |item: ReadItem| item)
+                    // chunks of one transaction: every slot fills at once
+                    .with_batch_bytes(1);
+            let got: Vec<String> = r.by_ref().take(taken).map(|i| format!("{i:?}")).collect();
+            drop(r);
+            done_tx.send(got).unwrap();
+        });
+        let got = done_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("dropping the reader hangs");
+        assert_same(&got, &want[..taken], "items before the drop");
+    }
+}
+
 /// Equal lists, or a message naming the first item that differs.
 fn assert_same(got: &[String], want: &[String], what: &str) {
     if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
