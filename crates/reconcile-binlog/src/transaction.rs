@@ -804,14 +804,14 @@ impl Framer {
     fn event(&mut self, event: &[u8], offset: u64, end: u64, depth: u8) -> Result<(), Error> {
         let header = EventHeader::parse(event).map_err(|e| self.decode_err(offset, 0, e))?;
         let t = header.type_code;
-        let Some(fde) = self.fde.clone() else {
+        let Some(fde) = self.fde.as_deref() else {
             return Err(Error::NoFormatDescription {
                 file: self.file.to_string(),
                 offset,
                 event_type: t,
             });
         };
-        let ev = decode_event(event, &fde).map_err(|e| self.decode_err(offset, t, e))?;
+        let ev = decode_event(event, fde).map_err(|e| self.decode_err(offset, t, e))?;
         match ev {
             Event::FormatDescription(f) => self.fde = Some(Arc::new(f)),
             Event::Rotate { next_file, .. } => {
@@ -893,16 +893,23 @@ impl Framer {
                     );
                     return Ok(());
                 };
-                let wanted = cached.wanted;
-                let desc = Arc::clone(&cached.desc);
-                let selection = cached.selection.clone();
+                // what decoding the rows takes (the format description too: the
+                // event is decoded again where its rows are read)
+                let work = match (cached.wanted, &self.fde) {
+                    (true, Some(fde)) => Some((
+                        Arc::clone(&cached.desc),
+                        cached.selection.clone(),
+                        Arc::clone(fde),
+                    )),
+                    _ => None,
+                };
                 if self.cur.is_none() {
                     let mut b = Builder::new(None, &header, offset);
                     b.began = true;
                     b.implicit = true;
                     self.cur = Some(b);
                 }
-                if wanted {
+                if let Some((desc, selection, fde)) = work {
                     let has_rows = !raw.body.is_empty();
                     let table_index = match self.cur.as_mut() {
                         Some(b) => {
