@@ -687,7 +687,10 @@ impl WestPass<'_> {
                 let Some((key_bytes, key)) = before.or(after).and_then(|r| key_of(&info, r)) else {
                     continue;
                 };
-                if let Some(&i) = s.keys.get(&(name, key_bytes.clone())) {
+                // looked up in several maps: made once
+                let name_key = (name, key_bytes);
+                let key_bytes = &name_key.1;
+                if let Some(&i) = s.keys.get(&name_key) {
                     touched = true;
                     match &mut s.states[i].west {
                         Some(w) => w.push(before, after, &label, &info.generated),
@@ -697,13 +700,13 @@ impl WestPass<'_> {
                         }
                     }
                 }
-                if let Some(p) = s.parents.get_mut(&(name, key_bytes.clone())) {
+                if let Some(p) = s.parents.get_mut(&name_key) {
                     p.west_present = Some((after.is_some(), label.clone()));
                 }
                 // A later West change of a retry row: is it still the same row?
-                if before.is_some() && s.retry_west.contains_key(&(name, key_bytes.clone())) {
+                if before.is_some() && s.retry_west.contains_key(&name_key) {
                     let now = after.and_then(|a| s.retry_signature(&info, a));
-                    if let Some(sigs) = s.retry_west.get_mut(&(name, key_bytes.clone())) {
+                    if let Some(sigs) = s.retry_west.get_mut(&name_key) {
                         for (sig, alive) in sigs.iter_mut() {
                             *alive = now.as_ref() == Some(sig);
                         }
@@ -713,7 +716,7 @@ impl WestPass<'_> {
                 for (u, cols) in info.unique_keys.iter().enumerate() {
                     if let Some(t) = before.and_then(|r| tuple(&info, r, cols)) {
                         if let Some(h) = s.west_holders.get_mut(&(name, u, t)) {
-                            h.remove(&key_bytes);
+                            h.remove(key_bytes);
                         }
                     }
                     if let Some(t) = after.and_then(|r| tuple(&info, r, cols)) {
@@ -744,7 +747,7 @@ impl WestPass<'_> {
                         if let Some(sig) = s.retry_signature(&info, after) {
                             if let Some(east) = s.retry_sigs.get(&(name, sig.clone())).cloned() {
                                 for i in east {
-                                    if s.states[i].key_bytes != key_bytes {
+                                    if s.states[i].key_bytes != *key_bytes {
                                         s.retry_hits.entry(i).or_default().push((
                                             name,
                                             key_bytes.clone(),

@@ -86,12 +86,13 @@ impl SideFold {
                 RowCmp::Equal => {}
             }
         }
-        let merged_before = match (before, self.last.as_ref()) {
-            (Some(b), Some(l)) => Some(overlay(Some(l), b)),
-            (b, l) => b.or(l).cloned(),
-        };
         self.last = after.map(|a| {
             if partial {
+                // what is known of the row before the change
+                let merged_before = match (before, self.last.as_ref()) {
+                    (Some(b), Some(l)) => Some(overlay(Some(l), b)),
+                    (b, l) => b.or(l).cloned(),
+                };
                 overlay(merged_before.as_ref(), a)
             } else {
                 a.clone()
