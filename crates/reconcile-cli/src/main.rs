@@ -77,7 +77,19 @@ fn init_logging(verbose: u8, quiet: bool) {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// No transparent huge pages for this process. mimalloc advises them for its
+/// arenas, and where THP is in `madvise` mode each sparsely used 2 MiB range then
+/// counts whole: a scan's peak RSS grew by 50 to 70 MB that way, with no speed to
+/// show for it. A DBA's host is usually a database server, short of memory.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = nix::sys::prctl::set_thp_disable(true) {
+        tracing::debug!("cannot disable transparent huge pages: {e}");
+    }
+}
+
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
