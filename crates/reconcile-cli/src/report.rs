@@ -270,8 +270,16 @@ pub fn write_all(out: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Resu
         })?;
 
     let hashes: Vec<String> = outcome.items.iter().map(item_hash).collect();
-    write_csv(&staging.path().join("conflicts.csv"), outcome, &hashes)?;
-    write_plan(&staging.path().join("plan.jsonl"), meta, outcome, &hashes)?;
+    // the worksheet and the plan are written side by side
+    std::thread::scope(|scope| {
+        let csv =
+            scope.spawn(|| write_csv(&staging.path().join("conflicts.csv"), outcome, &hashes));
+        let plan = write_plan(&staging.path().join("plan.jsonl"), meta, outcome, &hashes);
+        let csv = csv
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        csv.and(plan)
+    })?;
     write_summary(&staging.path().join("summary.json"), meta, outcome)?;
 
     if out.exists() {
