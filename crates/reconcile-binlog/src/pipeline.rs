@@ -217,6 +217,19 @@ impl Chunk {
     fn bytes(&self) -> usize {
         self.data.len()
     }
+
+    /// Copies an event's bytes in; returns where they are.
+    fn copy(&mut self, event: &[u8]) -> std::ops::Range<usize> {
+        let at = self.data.len();
+        self.data.extend_from_slice(event);
+        at..self.data.len()
+    }
+
+    /// Copies an event in and records it, to be framed.
+    fn record(&mut self, event: &[u8], offset: u64) {
+        let range = self.copy(event);
+        self.items.push(Recorded::Event { range, offset });
+    }
 }
 
 /// Replays a chunk's items to a framer.
@@ -315,27 +328,16 @@ impl Splitter {
                     if is_gtid(type_code)
                         && self.chunk.bytes() >= size.saturating_mul(GTID_CUT_FACTOR)
                     {
-                        let at = self.chunk.data.len();
-                        self.chunk.data.extend_from_slice(bytes);
-                        self.chunk.lookahead = Some((at..self.chunk.data.len(), offset));
+                        let range = self.chunk.copy(bytes);
+                        self.chunk.lookahead = Some((range, offset));
                         let chunk = self.cut(spare);
-                        let at = self.chunk.data.len();
-                        self.chunk.data.extend_from_slice(bytes);
-                        self.chunk.items.push(Recorded::Event {
-                            range: at..self.chunk.data.len(),
-                            offset,
-                        });
+                        self.chunk.record(bytes, offset);
                         return Some(chunk);
                     }
                     if type_code == event_type::FORMAT_DESCRIPTION {
                         self.fde = FormatDescription::decode(bytes).ok().map(Arc::new);
                     }
-                    let at = self.chunk.data.len();
-                    self.chunk.data.extend_from_slice(bytes);
-                    self.chunk.items.push(Recorded::Event {
-                        range: at..self.chunk.data.len(),
-                        offset,
-                    });
+                    self.chunk.record(bytes, offset);
                     if type_code == event_type::XID && self.chunk.bytes() >= size {
                         return Some(self.cut(spare));
                     }
