@@ -100,14 +100,8 @@ impl EventHeader {
     #[inline]
     pub fn parse(bytes: &[u8]) -> Result<Self, DecodeError> {
         // one bounds check for the whole header: every event's header is parsed
-        let Some(h) = bytes.first_chunk::<HEADER_LEN>() else {
-            return Err(Cursor::new(bytes)
-                .take(HEADER_LEN)
-                .err()
-                .unwrap_or_else(|| DecodeError::new(0, "event header too short")));
-        };
         let [t0, t1, t2, t3, type_code, s0, s1, s2, s3, e0, e1, e2, e3, p0, p1, p2, p3, f0, f1] =
-            *h;
+            Cursor::new(bytes).array::<HEADER_LEN>()?;
         Ok(EventHeader {
             timestamp: u32::from_le_bytes([t0, t1, t2, t3]),
             type_code,
