@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use reconcile_binlog::{FileFacts, ReadItem, ReaderOptions, RowFilter, Transaction};
+use reconcile_binlog::{FileFacts, ReadItem, ReaderOptions, Transaction};
 use reconcile_diff::{
     find_divergence, Class, Config, Divergence, DivergenceError, EastPass, GtidHistory, Outcome,
 };
@@ -212,26 +212,18 @@ fn progress(side: &Side, from: Option<&str>) -> ProgressBar {
     bar
 }
 
-/// Second pass over a side: every own transaction to `f`, with the rows `filter`
-/// keeps (all without one). Files are framed and decoded on every core, in
-/// binlog order; a server is streamed from the binlog of the side's first own
-/// transaction.
+/// Second pass over a side: every own transaction to `f`, read as `options`
+/// say. Files are framed and decoded on every core, in binlog order; a server is
+/// streamed from the binlog of the side's first own transaction.
 fn stream(
     side: &Side,
     window: &Window,
-    filter: Option<Arc<dyn RowFilter>>,
+    options: ReaderOptions,
     mut f: impl FnMut(&Transaction),
 ) -> anyhow::Result<()> {
     let key = side.name.to_lowercase();
     let from = side.first_own_file(window, &key);
     let bar = progress(side, from);
-    // West's statements matter only as DDL or statement-format DML
-    let options = match filter {
-        Some(filter) => ReaderOptions::default()
-            .with_row_filter(filter)
-            .without_rows_query_text(),
-        None => ReaderOptions::default(),
-    };
     let reader = side.input.open(options, from, false)?;
     let mut done_files: Vec<String> = Vec::new();
     let mut base = 0u64;
@@ -361,12 +353,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
 
     tracing::info!("phase 2/3: folding East's own transactions");
     let mut engine = EastPass::new(config, schema.as_ref());
-    stream(&east, &east_window, None, |tx| engine.add(tx))?;
+    stream(&east, &east_window, ReaderOptions::default(), |tx| {
+        engine.add(tx)
+    })?;
     tracing::info!("phase 3/3: streaming West's own transactions");
     let mut engine = engine.into_west();
     // only the West rows East's changes involve are decoded
     let filter = Arc::new(engine.row_filter());
-    stream(&west, &west_window, Some(filter), |tx| engine.add(tx))?;
+    // West's statements matter only as DDL or statement-format DML
+    let options = ReaderOptions::default()
+        .with_row_filter(filter)
+        .without_rows_query_text();
+    stream(&west, &west_window, options, |tx| engine.add(tx))?;
     // Each side's own GTIDs for the plan's header (West's can be many: 561k in the
     // benchmark) are listed while the items are classified.
     let (outcome, (east_gtids, west_gtids)) = std::thread::scope(|scope| {
