@@ -74,7 +74,7 @@ pub use select::{
     apply_row_filter, ProbeChange, ProbeImage, ReadStats, RowFilter, RowNotes, RowProbe,
     RowSelection, SkippedRows, ValueRef,
 };
-pub use source::{EventSource, FileSource, SourceItem, BINLOG_MAGIC};
+pub use source::{run_events, EventSource, FileSource, SourceItem, SourceRun, BINLOG_MAGIC};
 pub use table_map::{ColumnDescription, ColumnType, TableDescription};
 pub use transaction::{
     BinlogReader, ChecksumPolicy, FileFacts, ReadItem, ReaderOptions, RowChange, SourcePosition,

@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 use crate::error::{DecodeError, Error};
 use crate::event::{decode_event, event_type, Event, FormatDescription};
 use crate::select::{read_rows, Acc, ReadStats, Scratch};
-use crate::source::{EventSource, FileSource, SourceItem};
+use crate::source::{run_events, EventSource, FileSource, SourceItem, SourceRun};
 use crate::transaction::{Batch, FileFacts, Framer, Piece, ReadItem, ReaderOptions, RowsWork};
 
 /// A chunk is cut at the first transaction boundary after this many bytes.
@@ -190,10 +190,15 @@ enum Recorded {
         range: std::ops::Range<usize>,
         offset: u64,
     },
-    Diagnostic(crate::error::Diagnostic),
+    /// Boxed, as is the error: every event is recorded, and a small enum keeps
+    /// recording it cheap.
+    Diagnostic(Box<crate::error::Diagnostic>),
     /// Reading stops here (taken once).
-    Error(Option<Error>),
+    Error(Option<Box<Error>>),
 }
+
+// Four machine words: recording millions of events moves no more than this each.
+const _: () = assert!(std::mem::size_of::<Recorded>() <= 32);
 
 /// A stretch of the input that a worker frames and decodes on its own. Chunks
 /// are cut where a reader holds no open transaction and no usable table map
@@ -249,8 +254,8 @@ impl EventSource for Replay {
                 bytes: self.data.get(range.clone()).unwrap_or(&[]),
                 offset: *offset,
             })),
-            Some(Recorded::Diagnostic(d)) => Ok(Some(SourceItem::Diagnostic(d.clone()))),
-            Some(Recorded::Error(e)) => Err(e.take().unwrap_or(Error::WorkerLost)),
+            Some(Recorded::Diagnostic(d)) => Ok(Some(SourceItem::Diagnostic((**d).clone()))),
+            Some(Recorded::Error(e)) => Err(e.take().map_or(Error::WorkerLost, |e| *e)),
         }
     }
 }
@@ -302,52 +307,98 @@ impl Splitter {
         &mut self,
         source: &mut S,
         size: usize,
-        spare: Vec<u8>,
+        mut spare: Vec<u8>,
     ) -> Option<Chunk> {
         if self.done {
             return None;
         }
         loop {
-            match source.next_item() {
+            // Below the chunk size, events come in runs of at most what fills the
+            // chunk, copied at once. A chunk is cut after an XID once it reaches
+            // the size, so only a run's last event can end it, and before a GTID
+            // event only at four times the size, which no run reaches. From the
+            // size on, events come one by one until the cut.
+            let room = size.saturating_sub(self.chunk.bytes());
+            let next = if room > 0 {
+                source.next_events(room)
+            } else {
+                source.next_item().map(|item| item.map(SourceRun::Item))
+            };
+            match next {
                 Ok(None) => {
                     self.done = true;
                     self.chunk.end_of_input = true;
                     return Some(self.cut(spare));
                 }
-                Ok(Some(SourceItem::FileStart { file })) => {
-                    let file: Arc<str> = Arc::from(file);
-                    self.file = Some(Arc::clone(&file));
-                    self.fde = None;
-                    self.chunk.items.push(Recorded::FileStart(file));
-                }
-                Ok(Some(SourceItem::Diagnostic(d))) => {
-                    self.chunk.items.push(Recorded::Diagnostic(d))
-                }
-                Ok(Some(SourceItem::Event { bytes, offset })) => {
-                    let type_code = bytes.get(4).copied().unwrap_or(0);
-                    if is_gtid(type_code)
-                        && self.chunk.bytes() >= size.saturating_mul(GTID_CUT_FACTOR)
-                    {
-                        let range = self.chunk.copy(bytes);
-                        self.chunk.lookahead = Some((range, offset));
-                        let chunk = self.cut(spare);
-                        self.chunk.record(bytes, offset);
-                        return Some(chunk);
-                    }
-                    if type_code == event_type::FORMAT_DESCRIPTION {
-                        self.fde = FormatDescription::decode(bytes).ok().map(Arc::new);
-                    }
-                    self.chunk.record(bytes, offset);
-                    if type_code == event_type::XID && self.chunk.bytes() >= size {
+                Ok(Some(SourceRun::Events { bytes, offset })) => {
+                    if self.take_run(bytes, offset, size) {
                         return Some(self.cut(spare));
+                    }
+                }
+                Ok(Some(SourceRun::Item(item))) => {
+                    if let Some(chunk) = self.take(item, size, &mut spare) {
+                        return Some(chunk);
                     }
                 }
                 Err(e) => {
                     self.done = true;
-                    self.chunk.items.push(Recorded::Error(Some(e)));
+                    self.chunk.items.push(Recorded::Error(Some(Box::new(e))));
                     return Some(self.cut(spare));
                 }
             }
+        }
+    }
+
+    /// Records one item; the chunk it ends, if it ends one.
+    fn take(&mut self, item: SourceItem<'_>, size: usize, spare: &mut Vec<u8>) -> Option<Chunk> {
+        match item {
+            SourceItem::FileStart { file } => {
+                let file: Arc<str> = Arc::from(file);
+                self.file = Some(Arc::clone(&file));
+                self.fde = None;
+                self.chunk.items.push(Recorded::FileStart(file));
+            }
+            SourceItem::Diagnostic(d) => self.chunk.items.push(Recorded::Diagnostic(Box::new(d))),
+            SourceItem::Event { bytes, offset } => {
+                let type_code = bytes.get(4).copied().unwrap_or(0);
+                if is_gtid(type_code) && self.chunk.bytes() >= size.saturating_mul(GTID_CUT_FACTOR)
+                {
+                    let range = self.chunk.copy(bytes);
+                    self.chunk.lookahead = Some((range, offset));
+                    let chunk = self.cut(std::mem::take(spare));
+                    self.chunk.record(bytes, offset);
+                    return Some(chunk);
+                }
+                self.see(type_code, bytes);
+                self.chunk.record(bytes, offset);
+                if type_code == event_type::XID && self.chunk.bytes() >= size {
+                    return Some(self.cut(std::mem::take(spare)));
+                }
+            }
+        }
+        None
+    }
+
+    /// Records a run of events (copied at once); whether the chunk ends after it.
+    fn take_run(&mut self, run: &[u8], offset: u64, size: usize) -> bool {
+        let base = self.chunk.data.len();
+        self.chunk.data.extend_from_slice(run);
+        let mut last = 0u8;
+        for (at, event) in run_events(run) {
+            last = event.get(4).copied().unwrap_or(0);
+            self.see(last, event);
+            self.chunk.items.push(Recorded::Event {
+                range: base + at..base + at + event.len(),
+                offset: offset + at as u64,
+            });
+        }
+        last == event_type::XID && self.chunk.bytes() >= size
+    }
+
+    /// Keeps the format description in force, which the next chunk starts with.
+    fn see(&mut self, type_code: u8, event: &[u8]) {
+        if type_code == event_type::FORMAT_DESCRIPTION {
+            self.fde = FormatDescription::decode(event).ok().map(Arc::new);
         }
     }
 

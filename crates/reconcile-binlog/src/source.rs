@@ -38,6 +38,64 @@ pub enum SourceItem<'a> {
 pub trait EventSource {
     /// The next item, `Ok(None)` at the end of the input.
     fn next_item(&mut self) -> Result<Option<SourceItem<'_>>, Error>;
+
+    /// The next item, or the next events of the current file back to back: as
+    /// many whole events as the source holds side by side in memory, together at
+    /// most `max_bytes` long (the first event always, whatever its size). For a
+    /// reader that copies events, one copy instead of one per event. By default
+    /// every event comes on its own, as from [`next_item`](Self::next_item).
+    fn next_events(&mut self, max_bytes: usize) -> Result<Option<SourceRun<'_>>, Error> {
+        let _ = max_bytes;
+        Ok(self.next_item()?.map(SourceRun::Item))
+    }
+}
+
+/// One answer of [`EventSource::next_events`].
+#[derive(Debug)]
+pub enum SourceRun<'a> {
+    /// What [`EventSource::next_item`] would give.
+    Item(SourceItem<'a>),
+    /// Whole events of one file, back to back: each starts with a header whose
+    /// event size is at least the header's and ends within `bytes`, and the next
+    /// event starts where it ends.
+    Events {
+        /// The events' bytes.
+        bytes: &'a [u8],
+        /// Offset of the first event in its file.
+        offset: u64,
+    },
+}
+
+/// The events of a [`SourceRun::Events`] run: `(start in the run, bytes)` of each,
+/// found by the event sizes in their headers. A size that breaks the promise
+/// (too small, or past the end) ends the walk with the rest as one event.
+pub fn run_events(run: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        let rest = run.get(at..).filter(|r| !r.is_empty())?;
+        let size = rest
+            .get(9..13)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(|b| u32::from_le_bytes(b) as usize)
+            .filter(|&n| n >= HEADER_LEN && n <= rest.len())
+            .unwrap_or(rest.len());
+        let start = at;
+        at += size;
+        Some((start, rest.get(..size).unwrap_or(rest)))
+    })
+}
+
+/// What [`FileSource`] found next, as positions in its window.
+enum Step {
+    FileStart,
+    /// An event: `buf[at..at + size]`, at `offset` in the file.
+    Event {
+        at: usize,
+        size: usize,
+        offset: u64,
+    },
+    Diagnostic(Diagnostic),
+    End,
 }
 
 enum Input {
@@ -227,20 +285,18 @@ impl FileSource {
     }
 }
 
-impl EventSource for FileSource {
-    fn next_item(&mut self) -> Result<Option<SourceItem<'_>>, Error> {
+impl FileSource {
+    /// The next item, as positions in the window.
+    fn step(&mut self) -> Result<Step, Error> {
         if self.done {
-            return Ok(None);
+            return Ok(Step::End);
         }
         if self.current.is_none() {
             match self.open_next() {
-                Ok(Some(_)) => {
-                    let name = self.current.as_ref().map(|c| c.name.as_str()).unwrap_or("");
-                    return Ok(Some(SourceItem::FileStart { file: name }));
-                }
+                Ok(Some(_)) => return Ok(Step::FileStart),
                 Ok(None) => {
                     self.done = true;
-                    return Ok(None);
+                    return Ok(Step::End);
                 }
                 Err(e) => {
                     self.done = true;
@@ -249,12 +305,12 @@ impl EventSource for FileSource {
             }
         }
         let Some(cur) = self.current.as_ref() else {
-            return Ok(None);
+            return Ok(Step::End);
         };
         let remaining = cur.len.saturating_sub(cur.pos);
         if remaining == 0 {
             self.current = None;
-            return self.next_item();
+            return self.step();
         }
         let offset = cur.pos;
         let needed = if remaining < HEADER_LEN as u64 {
@@ -310,14 +366,14 @@ impl EventSource for FileSource {
                 .map(|c| (c.name, c.in_use))
                 .unwrap_or_default();
             if in_use {
-                return Ok(Some(SourceItem::Diagnostic(Diagnostic {
+                return Ok(Step::Diagnostic(Diagnostic {
                     message: format!(
                         "file ends mid-event at offset {offset} ({remaining} of {needed} bytes present); was the server still writing it?"
                     ),
                     file: name,
                     offset,
                     kind: DiagnosticKind::FileEndsMidEvent,
-                })));
+                }));
             }
             self.done = true;
             return Err(Error::Truncated {
@@ -348,8 +404,60 @@ impl EventSource for FileSource {
         if let Some(cur) = self.current.as_mut() {
             cur.pos += needed;
         }
-        Ok(Some(SourceItem::Event {
-            bytes: self.buf.get(at..at + size).unwrap_or(&[]),
+        Ok(Step::Event { at, size, offset })
+    }
+
+    /// Where the next event in the window ends, if it is whole and ends within
+    /// `limit` of the window (an event the window does not hold whole is left to
+    /// [`step`](Self::step), which reads it and reports what is wrong with it).
+    fn next_whole_event(&self, limit: usize) -> Option<usize> {
+        let header = self.buf.get(self.start..self.start + HEADER_LEN)?;
+        let size = header
+            .get(9..13)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(|b| u32::from_le_bytes(b) as usize)?;
+        let end = self.start.checked_add(size)?;
+        (size >= HEADER_LEN && end <= self.end && end <= limit).then_some(end)
+    }
+
+    fn view(&self, step: Step) -> Option<SourceItem<'_>> {
+        match step {
+            Step::FileStart => Some(SourceItem::FileStart {
+                file: self.current.as_ref().map(|c| c.name.as_str()).unwrap_or(""),
+            }),
+            Step::Event { at, size, offset } => Some(SourceItem::Event {
+                bytes: self.buf.get(at..at + size).unwrap_or(&[]),
+                offset,
+            }),
+            Step::Diagnostic(d) => Some(SourceItem::Diagnostic(d)),
+            Step::End => None,
+        }
+    }
+}
+
+impl EventSource for FileSource {
+    fn next_item(&mut self) -> Result<Option<SourceItem<'_>>, Error> {
+        let step = self.step()?;
+        Ok(self.view(step))
+    }
+
+    /// Events of the window back to back: the first as [`next_item`] reads it,
+    /// then those that follow it whole in the window (the window never holds
+    /// bytes past the file's end).
+    fn next_events(&mut self, max_bytes: usize) -> Result<Option<SourceRun<'_>>, Error> {
+        let (at, size, offset) = match self.step()? {
+            Step::Event { at, size, offset } => (at, size, offset),
+            step => return Ok(self.view(step).map(SourceRun::Item)),
+        };
+        let limit = at.saturating_add(size.max(max_bytes));
+        while let Some(end) = self.next_whole_event(limit) {
+            if let Some(cur) = self.current.as_mut() {
+                cur.pos += (end - self.start) as u64;
+            }
+            self.start = end;
+        }
+        Ok(Some(SourceRun::Events {
+            bytes: self.buf.get(at..self.start).unwrap_or(&[]),
             offset,
         }))
     }
@@ -415,6 +523,107 @@ mod tests {
         );
         assert_eq!(sequence_suffix("mysql-bin.index"), None);
         assert_eq!(sequence_suffix("noext"), None);
+    }
+
+    /// An event of `size` bytes (header and filler) of type `t`.
+    fn event(t: u8, size: u32) -> Vec<u8> {
+        let mut e = vec![0u8; size as usize];
+        e[4] = t;
+        e[9..13].copy_from_slice(&size.to_le_bytes());
+        e
+    }
+
+    /// Everything a source gives, one event per entry, through `next_events(max)`
+    /// (`None`: through `next_item`).
+    fn drain(mut s: FileSource, max: Option<usize>) -> Vec<Result<(u64, Vec<u8>), String>> {
+        let mut out = Vec::new();
+        loop {
+            let got = match max {
+                Some(max) => s.next_events(max).map(|r| {
+                    r.map(|r| match r {
+                        SourceRun::Events { bytes, offset } => (
+                            offset,
+                            run_events(bytes).map(|(at, e)| (at, e.to_vec())).collect(),
+                        ),
+                        SourceRun::Item(SourceItem::Event { bytes, offset }) => {
+                            (offset, vec![(0, bytes.to_vec())])
+                        }
+                        SourceRun::Item(_) => (0, vec![]),
+                    })
+                }),
+                None => s.next_item().map(|i| {
+                    i.map(|i| match i {
+                        SourceItem::Event { bytes, offset } => (offset, vec![(0, bytes.to_vec())]),
+                        _ => (0, vec![]),
+                    })
+                }),
+            };
+            match got {
+                Ok(None) => return out,
+                Ok(Some((offset, events))) => {
+                    if let Some(max) = max {
+                        let total: usize = events.iter().map(|(_, e)| e.len()).sum();
+                        assert!(
+                            events.len() == 1 || total <= max,
+                            "a run of {total} > {max}"
+                        );
+                    }
+                    out.extend(
+                        events
+                            .into_iter()
+                            .map(|(at, e)| Ok((offset + at as u64, e))),
+                    )
+                }
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    return out;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn runs_of_events_are_the_events_one_by_one() {
+        let mut file = BINLOG_MAGIC.to_vec();
+        for (i, size) in [19u32, 40, 300, 19, 5000, 77, 19, 1200].iter().enumerate() {
+            file.extend(event(i as u8 + 2, *size));
+        }
+        let one_by_one = drain(FileSource::from_bytes("f", file.clone()), None);
+        assert_eq!(one_by_one.len(), 8);
+        for max in [0, 1, 19, 59, 60, 400, 5000, 1 << 20] {
+            let runs = drain(FileSource::from_bytes("f", file.clone()), Some(max));
+            assert_eq!(runs, one_by_one, "max {max}");
+        }
+        // a damaged size ends the run before it, and is reported where next_item
+        // reports it; so is a file that ends mid-event
+        let mut damaged = file.clone();
+        damaged[4 + 19 + 40 + 9..4 + 19 + 40 + 13].copy_from_slice(&7u32.to_le_bytes());
+        let mut truncated = file.clone();
+        truncated.truncate(file.len() - 100);
+        for bad in [damaged, truncated] {
+            let one_by_one = drain(FileSource::from_bytes("f", bad.clone()), None);
+            assert!(matches!(one_by_one.last(), Some(Err(_))));
+            for max in [0, 100, 1 << 20] {
+                assert_eq!(
+                    drain(FileSource::from_bytes("f", bad.clone()), Some(max)),
+                    one_by_one
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_walk_keeps_a_broken_size_as_one_event() {
+        let mut run = event(2, 30);
+        run.extend(event(3, 25));
+        let sizes: Vec<(usize, usize)> = run_events(&run).map(|(at, e)| (at, e.len())).collect();
+        assert_eq!(sizes, [(0, 30), (30, 25)]);
+        run[30 + 9] = 200; // past the end
+        let sizes: Vec<(usize, usize)> = run_events(&run).map(|(at, e)| (at, e.len())).collect();
+        assert_eq!(sizes, [(0, 30), (30, 25)]);
+        run[30 + 9] = 3; // smaller than a header
+        assert_eq!(run_events(&run).count(), 2);
+        assert_eq!(run_events(&[]).count(), 0);
     }
 
     #[test]
