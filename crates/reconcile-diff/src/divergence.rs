@@ -2,7 +2,9 @@
 //! lacks, found from GTIDs. A history that does not reach back to the divergence
 //! point is an error, never a clean-looking partial answer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::HashMap;
 use std::fmt;
 
 use reconcile_binlog::{Gtid, GtidSet, Uuid};
@@ -180,7 +182,7 @@ impl GtidRanges {
 
     /// The set of the inclusive runs given (in any order, overlapping or not).
     fn from_runs(runs: impl IntoIterator<Item = (Source, u64, u64)>) -> GtidRanges {
-        let mut per_source: HashMap<Source, Vec<(u64, u64)>> = HashMap::new();
+        let mut per_source: HashMap<Source, Vec<(u64, u64)>> = HashMap::default();
         for (src, a, b) in runs {
             if a <= b {
                 per_source.entry(src).or_default().push((a, b));
@@ -878,7 +880,7 @@ mod reference {
     type Intervals = HashMap<(Uuid, Option<String>), Vec<(u64, u64)>>;
 
     pub(super) fn executed(h: &GtidHistory) -> (Intervals, Vec<Gtid>) {
-        let mut set: Intervals = HashMap::new();
+        let mut set: Intervals = HashMap::default();
         for e in h.mysql_start.iter().flat_map(|s| &s.entries) {
             set.entry((e.uuid, e.tag.clone()))
                 .or_default()

@@ -4,7 +4,9 @@
 //! keys, the unique values they take, the foreign-key parents they need, and West
 //! inserts that may repeat them. Memory grows with East, not with West.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::{HashMap, HashSet};
 use std::sync::Arc;
 
 use reconcile_binlog::{
@@ -529,7 +531,7 @@ impl<'s> State<'s> {
 
     /// Works out what West must be watched for, from East's folded changes.
     fn prepare_west(&mut self) {
-        let mut base_holders: HashMap<(NameId, usize, KeyBytes), Vec<usize>> = HashMap::new();
+        let mut base_holders: HashMap<(NameId, usize, KeyBytes), Vec<usize>> = HashMap::default();
         let mut takers: Vec<((NameId, usize, KeyBytes), usize)> = Vec::new();
         for i in 0..self.states.len() {
             let info = self.tables[self.states[i].table].clone();
@@ -806,11 +808,11 @@ impl State<'_> {
 
     /// What the West pass watches, for [`WestPass::row_filter`].
     fn watch(&self) -> Watch {
-        let mut names: HashMap<NameId, (String, String)> = HashMap::new();
+        let mut names: HashMap<NameId, (String, String)> = HashMap::default();
         for (name, &id) in &self.names {
             names.insert(id, name.clone());
         }
-        let mut tables: HashMap<(String, String), TableWatch> = HashMap::new();
+        let mut tables: HashMap<(String, String), TableWatch> = HashMap::default();
         fn entry<'t>(
             tables: &'t mut HashMap<(String, String), TableWatch>,
             names: &HashMap<NameId, (String, String)>,
@@ -847,7 +849,7 @@ impl State<'_> {
                     .insert(sig.clone());
             }
         }
-        let mut deleted_parents: HashMap<(String, String), WatchSet> = HashMap::new();
+        let mut deleted_parents: HashMap<(String, String), WatchSet> = HashMap::default();
         for (name, key) in self.deleted_parents.keys() {
             if let Some(n) = names.get(name) {
                 deleted_parents
@@ -1044,7 +1046,7 @@ impl State<'_> {
         };
 
         let mut items = Vec::new();
-        let mut item_of_state: HashMap<usize, u64> = HashMap::new();
+        let mut item_of_state: HashMap<usize, u64> = HashMap::default();
         for (g, root) in roots.iter().enumerate() {
             let group = g as u64 + 1;
             let mut in_group: Vec<usize> = members.get(root).cloned().unwrap_or_default();

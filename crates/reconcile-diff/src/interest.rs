@@ -25,7 +25,7 @@
 //! uses for it; a layout whose knowledge the engine might take from another table
 //! map is decoded in full.
 
-use std::collections::{HashMap, HashSet};
+use crate::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -89,7 +89,7 @@ impl Hasher for QuickHasher {
 }
 
 /// A set hashed with [`QuickHasher`].
-type QuickSet<T> = HashSet<T, BuildHasherDefault<QuickHasher>>;
+type QuickSet<T> = std::collections::HashSet<T, BuildHasherDefault<QuickHasher>>;
 
 /// A set of East's encoded values, with a bitmap in front of it: one bit per
 /// slot, set for the slot of every value's hash, at least 16 slots per value. A
@@ -760,7 +760,7 @@ mod tests {
             for cols in &info.unique_keys {
                 uniques.push(columns(cols, true)?);
             }
-            let retry = retry_columns(info, &HashSet::new(), info.generated.len());
+            let retry = retry_columns(info, &HashSet::default(), info.generated.len());
             let sig = columns(&retry, false)?;
             let mut parents = Vec::new();
             for fk in &info.foreign_keys {
@@ -929,7 +929,7 @@ mod tests {
                 proptest::collection::vec(0u8..4, 0..6), 0..100),
         ) {
             let mut watch = WatchSet::default();
-            let mut plain = HashSet::new();
+            let mut plain = HashSet::default();
             for v in &values {
                 watch.insert(v.clone());
                 plain.insert(v.clone());
