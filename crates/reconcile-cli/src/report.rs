@@ -249,6 +249,21 @@ pub fn csv_row(item: &Item, hash: &str) -> Vec<String> {
 }
 
 /// Writes all three outputs to `out` atomically.
+/// Each item's hash, in order; the second half hashed on a thread of its own.
+fn hash_items(items: &[Item]) -> Vec<String> {
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| second.iter().map(item_hash).collect::<Vec<_>>());
+        let mut hashes: Vec<String> = first.iter().map(item_hash).collect();
+        hashes.extend(
+            later
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        hashes
+    })
+}
+
 pub fn write_all(out: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Result<()> {
     let parent = out
         .parent()
@@ -269,7 +284,7 @@ pub fn write_all(out: &Path, meta: &ScanMeta, outcome: &Outcome) -> anyhow::Resu
             )
         })?;
 
-    let hashes: Vec<String> = outcome.items.iter().map(item_hash).collect();
+    let hashes = hash_items(&outcome.items);
     // the worksheet and the plan are written side by side
     std::thread::scope(|scope| {
         let csv =
@@ -322,13 +337,26 @@ fn write_plan(
     let mut items_hash = Sha256::new();
     {
         let mut w = BufWriter::new(fs::File::create(&items_path).with_context(cannot)?);
+        // written as it stands (no JSON tree per item), fields in the plan's order
+        #[derive(Serialize)]
+        struct ItemLine<'i> {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            item_hash: String,
+            item: &'i Item,
+        }
+        let mut text = Vec::new();
         for (item, hash) in outcome.items.iter().zip(hashes) {
-            let line =
-                json!({ "type": "item", "item_hash": format!("sha256:{hash}"), "item": item });
-            let mut text = line.to_string();
-            text.push('\n');
-            items_hash.update(text.as_bytes());
-            w.write_all(text.as_bytes()).with_context(cannot)?;
+            text.clear();
+            let line = ItemLine {
+                kind: "item",
+                item_hash: format!("sha256:{hash}"),
+                item,
+            };
+            serde_json::to_writer(&mut text, &line)?;
+            text.push(b'\n');
+            items_hash.update(&text);
+            w.write_all(&text).with_context(cannot)?;
         }
         w.flush().with_context(cannot)?;
     }
