@@ -22,8 +22,9 @@ use crate::table_map::{decode_table_map, TableDescription};
 /// Where a transaction lies in its file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SourcePosition {
-    /// File name as given to the source.
-    pub file: String,
+    /// File name as given to the source, shared by the transactions of a file
+    /// (one allocation per file, not per transaction).
+    pub file: Arc<str>,
     /// Offset of the first event (GTID or BEGIN).
     pub start: u64,
     /// Offset just past the last event (XID or COMMIT).
@@ -661,7 +662,7 @@ impl Framer {
                 server_id: b.server_id,
                 timestamp: b.timestamp,
                 position: SourcePosition {
-                    file: self.file.to_string(),
+                    file: Arc::clone(&self.file),
                     start: b.start,
                     end: end.max(b.end),
                 },

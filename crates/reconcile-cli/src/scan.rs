@@ -118,7 +118,7 @@ fn read_history(name: &'static str, input: Input) -> anyhow::Result<Side> {
         .with_context(|| format!("{name} binlogs"))?;
     let mut history = GtidHistory::default();
     let mut tx_files = Vec::new();
-    let mut file_names: Vec<String> = Vec::new();
+    let mut file_names: Vec<Arc<str>> = Vec::new();
     for item in reader.by_ref() {
         match item.with_context(|| format!("reading {name}'s binlogs"))? {
             ReadItem::Transaction(tx) => {
@@ -145,7 +145,7 @@ fn read_history(name: &'static str, input: Input) -> anyhow::Result<Side> {
     // file_names index -> facts index (a file without transactions has facts only)
     let file_index: Vec<usize> = file_names
         .iter()
-        .map(|name| facts.iter().position(|f| &f.file == name).unwrap_or(0))
+        .map(|name| facts.iter().position(|f| *f.file == **name).unwrap_or(0))
         .collect();
     let tx_files = tx_files
         .iter()
@@ -225,7 +225,7 @@ fn stream(
     let from = side.first_own_file(window, &key);
     let bar = progress(side, from);
     let reader = side.input.open(options, from, false)?;
-    let mut done_files: Vec<String> = Vec::new();
+    let mut done_files: Vec<Arc<str>> = Vec::new();
     let mut base = 0u64;
     for item in reader {
         let ReadItem::Transaction(tx) =

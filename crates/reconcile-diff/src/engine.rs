@@ -1662,7 +1662,7 @@ mod tests {
             server_id: server,
             timestamp: 0,
             position: SourcePosition {
-                file: "f".to_owned(),
+                file: "f".into(),
                 start: 0,
                 end: 0,
             },

@@ -672,7 +672,7 @@ impl Iterator for LiveReader {
             match item {
                 Some(Ok(ReadItem::Transaction(tx))) => {
                     self.resume = BinlogPosition {
-                        file: tx.position.file.clone(),
+                        file: tx.position.file.to_string(),
                         pos: tx.position.end,
                     };
                     if self.failures > 0 {

@@ -183,7 +183,7 @@ pub fn transaction(server: u32, seq: u64, changes: &[Change]) -> Transaction {
         server_id: server,
         timestamp: 1_700_000_000,
         position: SourcePosition {
-            file: format!("server{server}-bin.000001"),
+            file: format!("server{server}-bin.000001").into(),
             start: seq * 1000,
             end: seq * 1000 + 999,
         },

@@ -160,7 +160,7 @@ fn transaction(server: u32, seq: u64, changes: &[C]) -> Transaction {
         server_id: server,
         timestamp: 0,
         position: SourcePosition {
-            file: "f".to_owned(),
+            file: "f".into(),
             start: seq,
             end: seq,
         },

@@ -31,7 +31,7 @@ fn normalized(items: impl Iterator<Item = Result<ReadItem, ReadError>>) -> Vec<R
         .map(|i| i.unwrap())
         .filter_map(|i| match i {
             ReadItem::Transaction(mut tx) => {
-                tx.position.file = tx.position.file.rsplit('/').next().unwrap().to_owned();
+                tx.position.file = tx.position.file.rsplit('/').next().unwrap().into();
                 // MariaDB sends no ANNOTATE_ROWS to a replica that did not ask
                 tx.statements
                     .retain(|s| s.kind != reconcile_binlog::StatementKind::RowsQuery);

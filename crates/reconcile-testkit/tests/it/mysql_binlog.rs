@@ -106,7 +106,7 @@ fn reconcile_binlog_reads_back_east() {
     );
     assert_eq!(previous, vec![String::new(), format!("{a}:1-19")]);
     assert!(ts.iter().all(|t| t.server_id == 1));
-    let files: Vec<&str> = ts.iter().map(|t| t.position.file.as_str()).collect();
+    let files: Vec<&str> = ts.iter().map(|t| &*t.position.file).collect();
     assert!(files[..19].iter().all(|f| f.ends_with("binlog.000001")));
     assert!(files[19..].iter().all(|f| f.ends_with("binlog.000002")));
 
