@@ -49,20 +49,27 @@ pub(crate) struct Runner {
 impl Runner {
     /// Decodes a batch. A transaction that starts and ends in the batch comes out
     /// whole (and mapped); one that spans batches comes out in parts.
-    /// Returns the outputs, and the batch's rows buffer for reuse.
-    pub fn run<T>(&mut self, batch: Batch, map: &dyn Fn(ReadItem) -> T) -> (Vec<Out<T>>, Vec<u8>) {
+    /// `source`: the data the batch's events were framed from, where rows events
+    /// framed in place lie. Returns the outputs, and the batch's rows buffer for
+    /// reuse.
+    pub fn run<T>(
+        &mut self,
+        batch: Batch,
+        source: &[u8],
+        map: &dyn Fn(ReadItem) -> T,
+    ) -> (Vec<Out<T>>, Vec<u8>) {
         let Batch {
             arena,
             pieces,
             continues,
         } = batch;
-        let outs = self.run_pieces(&arena, pieces, continues, map);
+        let outs = self.run_pieces([&arena, source], pieces, continues, map);
         (outs, arena)
     }
 
     fn run_pieces<T>(
         &mut self,
-        arena: &[u8],
+        arena: [&[u8]; 2],
         pieces: Vec<(Piece, bool)>,
         continues: bool,
         map: &dyn Fn(ReadItem) -> T,
@@ -121,14 +128,17 @@ impl Runner {
         outs
     }
 
-    fn decode(&mut self, arena: &[u8], work: &RowsWork, acc: &mut Acc) -> Result<(), Error> {
+    /// Decodes a rows event of `arena`: the batch's own bytes, or the source's.
+    fn decode(&mut self, arena: [&[u8]; 2], work: &RowsWork, acc: &mut Acc) -> Result<(), Error> {
         let err = |source: DecodeError| Error::Decode {
             file: work.file.to_string(),
             offset: work.offset,
             event_type: work.event_type,
             source,
         };
-        let event = arena.get(work.range.clone()).unwrap_or(&[]);
+        let [own, source] = arena;
+        let bytes = if work.in_source { source } else { own };
+        let event = bytes.get(work.range.clone()).unwrap_or(&[]);
         let raw = match decode_event(event, &work.fde).map_err(err)? {
             Event::Rows(raw) => raw,
             _ => return Err(err(DecodeError::new(0, "not a rows event"))),
@@ -256,6 +266,16 @@ impl EventSource for Replay {
             })),
             Some(Recorded::Diagnostic(d)) => Ok(Some(SourceItem::Diagnostic((**d).clone()))),
             Some(Recorded::Error(e)) => Err(e.take().map_or(Error::WorkerLost, |e| *e)),
+        }
+    }
+}
+
+impl Replay {
+    /// Where the next item's event starts in `data`, if it is an event.
+    fn next_event_at(&self) -> Option<usize> {
+        match self.items.as_slice().first() {
+            Some(Recorded::Event { range, .. }) => Some(range.start),
+            _ => None,
         }
     }
 }
@@ -656,15 +676,17 @@ fn frame_chunk<T>(
         current: None,
     };
     framer.take_batch(rows);
+    // the chunk's data outlives the batch: rows events are decoded where they are
     while !framer.is_done() {
-        framer.step(&mut replay);
+        let at = replay.next_event_at();
+        framer.step_at(&mut replay, at);
     }
     if let Some((range, offset)) = lookahead {
         framer.lookahead(replay.data.get(range).unwrap_or(&[]), offset);
     }
     let files = framer.take_files();
     let batch = framer.take_batch(Vec::new());
-    let (outs, rows) = runner.run(batch, map);
+    let (outs, rows) = runner.run(batch, &replay.data, map);
     (
         Framed {
             outs,

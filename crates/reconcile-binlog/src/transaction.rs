@@ -327,8 +327,10 @@ pub(crate) struct RowsWork {
     pub file: Arc<str>,
     pub offset: u64,
     pub event_type: u8,
-    /// The event (header and body, no checksum, inflated) in the batch's arena.
+    /// The event (header and body, no checksum, inflated) in the batch's arena,
+    /// or, `in_source`, in the data the source read it from (a chunk).
     pub range: std::ops::Range<usize>,
+    pub in_source: bool,
     pub fde: Arc<FormatDescription>,
     pub table: Arc<TableDescription>,
     pub table_index: usize,
@@ -410,6 +412,10 @@ pub(crate) struct Framer {
     batch: Batch,
     /// Rows of the open transaction are in batches already handed on.
     rows_handed_on: bool,
+    /// Where the event being framed starts in the source's data, when the source
+    /// keeps its data until the batch is decoded (a chunk): rows events are then
+    /// decoded there, not copied.
+    source_at: Option<usize>,
     /// Rows of the open transaction are in the batch being filled.
     rows_in_batch: bool,
     done: bool,
@@ -463,6 +469,7 @@ impl Framer {
             events: 0,
             batch: Batch::default(),
             rows_handed_on: false,
+            source_at: None,
             rows_in_batch: false,
             done: false,
             end_of_input: true,
@@ -573,6 +580,14 @@ impl Framer {
     /// Reads one item of the source into pieces. After the end of the input or an
     /// error (which becomes the last piece) it does nothing.
     pub(crate) fn step<S: EventSource + ?Sized>(&mut self, source: &mut S) {
+        self.step_at(source, None);
+    }
+
+    /// [`step`](Self::step), for a source whose next event starts at `at` in data
+    /// that outlives the batch (its rows events are not copied: see
+    /// [`RowsWork::in_source`]).
+    pub(crate) fn step_at<S: EventSource + ?Sized>(&mut self, source: &mut S, at: Option<usize>) {
+        self.source_at = at;
         if self.done {
             return;
         }
@@ -749,6 +764,8 @@ impl Framer {
                     .map_err(|e| self.decode_err(offset, t, e))?,
                 None => return Ok(()),
             };
+            // not the source's bytes
+            self.source_at = None;
             return self.event(&inflated, offset, offset + bytes.len() as u64, 0);
         }
         self.event(event, offset, offset + bytes.len() as u64, 0)
@@ -920,13 +937,22 @@ impl Framer {
                         }
                         None => 0,
                     };
-                    let at = self.batch.arena.len();
-                    self.batch.arena.extend_from_slice(event);
+                    // the event as read (the checksum is at its end), or a copy
+                    let in_place = self.source_at.take().filter(|_| depth == 0);
+                    let range = match in_place {
+                        Some(at) => at..at + event.len(),
+                        None => {
+                            let at = self.batch.arena.len();
+                            self.batch.arena.extend_from_slice(event);
+                            at..self.batch.arena.len()
+                        }
+                    };
                     self.push(Piece::Rows(RowsWork {
                         file: Arc::clone(&self.file),
                         offset,
                         event_type: t,
-                        range: at..self.batch.arena.len(),
+                        range,
+                        in_source: in_place.is_some(),
                         fde,
                         table: desc,
                         table_index,
@@ -1243,7 +1269,7 @@ impl<S: EventSource> Iterator for BinlogReader<S> {
             self.framer.step(&mut self.source);
             if self.framer.batch_size().1 > 0 {
                 let batch = self.framer.take_batch(std::mem::take(&mut self.arena));
-                let (outs, arena) = self.runner.run(batch, &identity);
+                let (outs, arena) = self.runner.run(batch, &[], &identity);
                 self.queue.extend(outs);
                 self.arena = arena;
             }
