@@ -10,7 +10,7 @@
 //! binlog order, so both readers yield exactly the same items, the same first error,
 //! and nothing after it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -75,53 +75,56 @@ impl Runner {
         map: &dyn Fn(ReadItem) -> T,
     ) -> Vec<Out<T>> {
         let mut outs = Vec::new();
-        // the outputs of the source event being run: kept only if all of it runs
-        let mut event = Vec::new();
+        // where the outputs of the source event being run start: they are kept only
+        // if all of it runs (pushed straight to `outs`: items are large, and each
+        // move of one costs)
+        let mut event = 0;
         let mut acc = Acc::default();
         let mut foreign = continues;
         for (piece, last_of_event) in pieces {
             match piece {
-                Piece::Item(item) => event.push(Out::Item(map(item))),
+                Piece::Item(item) => outs.push(Out::Item(map(item))),
                 Piece::Rows(work) => {
                     if let Err(e) = self.decode(arena, &work, &mut acc) {
+                        outs.truncate(event);
                         outs.push(Out::Error(e));
                         return outs;
                     }
                 }
                 Piece::Commit(mut tx) => {
                     if foreign {
-                        event.push(Out::Part(std::mem::take(&mut acc)));
-                        event.push(Out::Commit(tx));
+                        outs.push(Out::Part(std::mem::take(&mut acc)));
+                        outs.push(Out::Commit(tx));
                         foreign = false;
                     } else {
                         let (changes, skipped) = std::mem::take(&mut acc).into_parts();
                         tx.changes = changes;
                         tx.skipped = skipped;
-                        event.push(Out::Item(map(ReadItem::Transaction(*tx))));
+                        outs.push(Out::Item(map(ReadItem::Transaction(*tx))));
                     }
                 }
                 Piece::Drop(info) => {
                     if foreign {
-                        event.push(Out::Part(std::mem::take(&mut acc)));
-                        event.push(Out::Drop(info));
+                        outs.push(Out::Part(std::mem::take(&mut acc)));
+                        outs.push(Out::Drop(info));
                         foreign = false;
                     } else {
                         let rows = std::mem::take(&mut acc);
                         if let Some(d) = info.diagnostic(rows.changes.len(), rows.skipped_rows()) {
-                            event.push(Out::Item(map(ReadItem::Diagnostic(d))));
+                            outs.push(Out::Item(map(ReadItem::Diagnostic(d))));
                         }
                     }
                 }
                 Piece::Error(e) => {
+                    outs.truncate(event);
                     outs.push(Out::Error(e));
                     return outs;
                 }
             }
             if last_of_event {
-                outs.append(&mut event);
+                event = outs.len();
             }
         }
-        outs.append(&mut event);
         if !acc.is_empty() {
             outs.push(Out::Part(acc));
         }
@@ -504,7 +507,9 @@ pub struct ParallelReader<T, S: EventSource = FileSource> {
     total: Option<u64>,
     batch_bytes: usize,
     pending: BTreeMap<u64, Framed<T>>,
-    queue: VecDeque<Out<T>>,
+    /// The items of the chunk being taken (moved out one by one, not copied into
+    /// a queue first).
+    queue: std::vec::IntoIter<Out<T>>,
     consumer: Consumer,
     stats: ReadStats,
     files: Vec<FileFacts>,
@@ -563,7 +568,7 @@ impl<T: Send + 'static, S: EventSource + Send + 'static> ParallelReader<T, S> {
             total: None,
             batch_bytes: BATCH_BYTES,
             pending: BTreeMap::new(),
-            queue: VecDeque::new(),
+            queue: Vec::new().into_iter(),
             consumer: Consumer::default(),
             stats: ReadStats::default(),
             files: framer.take_files(),
@@ -733,11 +738,11 @@ impl<T: Send + 'static, S: EventSource + Send + 'static> Iterator for ParallelRe
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(out) = self.queue.pop_front() {
+            if let Some(out) = self.queue.next() {
                 if let Some(item) = self.consumer.take(out, &*self.map) {
                     if item.is_err() {
                         self.finished = true;
-                        self.queue.clear();
+                        self.queue = Vec::new().into_iter();
                     }
                     return Some(item);
                 }
@@ -760,7 +765,7 @@ impl<T: Send + 'static, S: EventSource + Send + 'static> Iterator for ParallelRe
                 }
                 self.stats.add(&framed.stats);
                 self.merge_files(framed.files, framed.mid_file);
-                self.queue.extend(framed.outs);
+                self.queue = framed.outs.into_iter();
                 continue;
             }
             match self.results.recv() {
@@ -792,6 +797,70 @@ impl<T, S: EventSource> Drop for ParallelReader<T, S> {
         }
         for w in self.workers.drain(..) {
             let _ = w.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+    use crate::select::RowSelection;
+    use crate::table_map::TableDescription;
+    use crate::{ChecksumAlg, Diagnostic, DiagnosticKind, Flavor};
+
+    fn note(offset: u64) -> Piece {
+        Piece::Item(ReadItem::Diagnostic(Diagnostic {
+            file: "f".into(),
+            offset,
+            kind: DiagnosticKind::UnknownEvent { event_type: 0 },
+            message: String::new(),
+        }))
+    }
+
+    /// A rows event whose bytes (four zeros) cannot be decoded.
+    fn broken_rows() -> Piece {
+        Piece::Rows(RowsWork {
+            file: Arc::from("f"),
+            offset: 9,
+            event_type: event_type::WRITE_ROWS_V2,
+            range: 0..4,
+            in_source: false,
+            fde: Arc::new(FormatDescription {
+                binlog_version: 4,
+                server_version: "10.11.0-MariaDB".into(),
+                created: 0,
+                header_len: 19,
+                post_header_lens: vec![13; 200],
+                checksum: ChecksumAlg::None,
+                flavor: Flavor::Mariadb,
+            }),
+            table: Arc::new(TableDescription {
+                table_id: 1,
+                schema: "s".into(),
+                table: "t".into(),
+                columns: vec![],
+                primary_key: None,
+            }),
+            table_index: 0,
+            selection: RowSelection::All,
+        })
+    }
+
+    #[test]
+    fn a_failing_event_takes_its_earlier_outputs_with_it() {
+        // note 1 ends its source event; note 2 and the broken rows are one event
+        let batch = Batch {
+            arena: vec![0; 4],
+            pieces: vec![(note(1), true), (note(2), false), (broken_rows(), true)],
+            continues: false,
+        };
+        let (outs, _) = Runner::default().run(batch, &[], &|item| item);
+        match outs.as_slice() {
+            [Out::Item(ReadItem::Diagnostic(d)), Out::Error(Error::Decode { offset: 9, .. })] => {
+                assert_eq!(d.offset, 1)
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -224,6 +224,8 @@ fn stream(
     let key = side.name.to_lowercase();
     let from = side.first_own_file(window, &key);
     let bar = progress(side, from);
+    // a hidden bar still reads the clock: not once per transaction
+    let shown = !bar.is_hidden();
     let reader = side.input.open(options, from, false)?;
     let mut done_files: Vec<Arc<str>> = Vec::new();
     let mut base = 0u64;
@@ -233,13 +235,15 @@ fn stream(
         else {
             continue;
         };
-        if done_files.last() != Some(&tx.position.file) {
-            if let Some(prev) = done_files.last() {
-                base += side.input.file_size(prev);
+        if shown {
+            if done_files.last() != Some(&tx.position.file) {
+                if let Some(prev) = done_files.last() {
+                    base += side.input.file_size(prev);
+                }
+                done_files.push(tx.position.file.clone());
             }
-            done_files.push(tx.position.file.clone());
+            bar.set_position(base + tx.position.end);
         }
-        bar.set_position(base + tx.position.end);
         if window.owns(&key, &tx) {
             f(&tx);
         }
