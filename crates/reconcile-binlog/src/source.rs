@@ -73,16 +73,19 @@ pub fn run_events(run: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
     let mut at = 0usize;
     std::iter::from_fn(move || {
         let rest = run.get(at..).filter(|r| !r.is_empty())?;
-        let size = rest
-            .get(9..13)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(|b| u32::from_le_bytes(b) as usize)
+        let size = event_size(rest)
             .filter(|&n| n >= HEADER_LEN && n <= rest.len())
             .unwrap_or(rest.len());
         let start = at;
         at += size;
         Some((start, rest.get(..size).unwrap_or(rest)))
     })
+}
+
+/// The event size an event's header gives (bytes 9 to 12), if `event` holds them.
+fn event_size(event: &[u8]) -> Option<usize> {
+    let size = <[u8; 4]>::try_from(event.get(9..13)?).ok()?;
+    Some(u32::from_le_bytes(size) as usize)
 }
 
 /// What [`FileSource`] found next, as positions in its window.
@@ -411,11 +414,8 @@ impl FileSource {
     /// `limit` of the window (an event the window does not hold whole is left to
     /// [`step`](Self::step), which reads it and reports what is wrong with it).
     fn next_whole_event(&self, limit: usize) -> Option<usize> {
-        let header = self.buf.get(self.start..self.start + HEADER_LEN)?;
-        let size = header
-            .get(9..13)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(|b| u32::from_le_bytes(b) as usize)?;
+        // only the window's bytes: the buffer past `end` holds earlier reads
+        let size = event_size(self.buf.get(self.start..self.end)?)?;
         let end = self.start.checked_add(size)?;
         (size >= HEADER_LEN && end <= self.end && end <= limit).then_some(end)
     }
@@ -441,7 +441,7 @@ impl EventSource for FileSource {
         Ok(self.view(step))
     }
 
-    /// Events of the window back to back: the first as [`next_item`] reads it,
+    /// Events of the window back to back: the first as [`next_item`](EventSource::next_item) reads it,
     /// then those that follow it whole in the window (the window never holds
     /// bytes past the file's end).
     fn next_events(&mut self, max_bytes: usize) -> Result<Option<SourceRun<'_>>, Error> {

@@ -330,6 +330,7 @@ pub(crate) struct RowsWork {
     /// The event (header and body, no checksum, inflated) in the batch's arena,
     /// or, `in_source`, in the data the source read it from (a chunk).
     pub range: std::ops::Range<usize>,
+    /// `range` is in the source's data (see [`Framer::step_at`]), not the arena.
     pub in_source: bool,
     pub fde: Arc<FormatDescription>,
     pub table: Arc<TableDescription>,
