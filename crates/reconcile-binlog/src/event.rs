@@ -726,7 +726,7 @@ pub fn payload_event_count(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
@@ -740,10 +740,9 @@ mod tests {
         assert_eq!(version_triple("garbage"), (0, 0, 0));
     }
 
-    #[test]
-    fn mariadb_inflate_roundtrip() {
-        use std::io::Write;
-        let fde = FormatDescription {
+    /// A MariaDB 10.11 format description without checksums, for unit tests.
+    pub(crate) fn mariadb_fde() -> FormatDescription {
+        FormatDescription {
             binlog_version: 4,
             server_version: "10.11.0-MariaDB".into(),
             created: 0,
@@ -751,7 +750,13 @@ mod tests {
             post_header_lens: vec![13; 200],
             checksum: ChecksumAlg::None,
             flavor: Flavor::Mariadb,
-        };
+        }
+    }
+
+    #[test]
+    fn mariadb_inflate_roundtrip() {
+        use std::io::Write;
+        let fde = mariadb_fde();
         let query = b"INSERT INTO t VALUES (1), (2), (3), (4), (5), (6)";
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(query).unwrap();

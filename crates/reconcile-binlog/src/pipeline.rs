@@ -807,7 +807,7 @@ mod tests {
     use super::*;
     use crate::select::RowSelection;
     use crate::table_map::TableDescription;
-    use crate::{ChecksumAlg, Diagnostic, DiagnosticKind, Flavor};
+    use crate::{Diagnostic, DiagnosticKind};
 
     fn note(offset: u64) -> Piece {
         Piece::Item(ReadItem::Diagnostic(Diagnostic {
@@ -826,15 +826,7 @@ mod tests {
             event_type: event_type::WRITE_ROWS_V2,
             range: 0..4,
             in_source: false,
-            fde: Arc::new(FormatDescription {
-                binlog_version: 4,
-                server_version: "10.11.0-MariaDB".into(),
-                created: 0,
-                header_len: 19,
-                post_header_lens: vec![13; 200],
-                checksum: ChecksumAlg::None,
-                flavor: Flavor::Mariadb,
-            }),
+            fde: Arc::new(crate::event::tests::mariadb_fde()),
             table: Arc::new(TableDescription {
                 table_id: 1,
                 schema: "s".into(),
