@@ -413,10 +413,6 @@ pub(crate) struct Framer {
     batch: Batch,
     /// Rows of the open transaction are in batches already handed on.
     rows_handed_on: bool,
-    /// Where the event being framed starts in the source's data, when the source
-    /// keeps its data until the batch is decoded (a chunk): rows events are then
-    /// decoded there, not copied.
-    source_at: Option<usize>,
     /// Rows of the open transaction are in the batch being filled.
     rows_in_batch: bool,
     done: bool,
@@ -470,7 +466,6 @@ impl Framer {
             events: 0,
             batch: Batch::default(),
             rows_handed_on: false,
-            source_at: None,
             rows_in_batch: false,
             done: false,
             end_of_input: true,
@@ -525,7 +520,7 @@ impl Framer {
             return;
         }
         let mark = self.batch.pieces.len();
-        let ok = self.raw_event(bytes, offset).is_ok();
+        let ok = self.raw_event(bytes, offset, None).is_ok();
         let tail = self.batch.pieces.split_off(mark);
         if ok {
             self.batch.pieces.extend(
@@ -588,7 +583,6 @@ impl Framer {
     /// that outlives the batch (its rows events are not copied: see
     /// [`RowsWork::in_source`]).
     pub(crate) fn step_at<S: EventSource + ?Sized>(&mut self, source: &mut S, at: Option<usize>) {
-        self.source_at = at;
         if self.done {
             return;
         }
@@ -610,7 +604,7 @@ impl Framer {
                 self.push(Piece::Item(ReadItem::Diagnostic(d)));
                 Ok(())
             }
-            Ok(Some(SourceItem::Event { bytes, offset })) => self.raw_event(bytes, offset),
+            Ok(Some(SourceItem::Event { bytes, offset })) => self.raw_event(bytes, offset, at),
             Err(e) => Err(e),
         };
         match result {
@@ -711,8 +705,9 @@ impl Framer {
         }
     }
 
-    /// Handles one raw event from the source (with checksum).
-    fn raw_event(&mut self, bytes: &[u8], offset: u64) -> Result<(), Error> {
+    /// Handles one raw event from the source (with checksum). `at`: where it lies
+    /// in data that outlives the batch (see [`step_at`](Self::step_at)).
+    fn raw_event(&mut self, bytes: &[u8], offset: u64, at: Option<usize>) -> Result<(), Error> {
         self.events += 1;
         let header = EventHeader::parse(bytes).map_err(|e| self.decode_err(offset, 0, e))?;
         let t = header.type_code;
@@ -766,10 +761,9 @@ impl Framer {
                 None => return Ok(()),
             };
             // not the source's bytes
-            self.source_at = None;
-            return self.event(&inflated, offset, offset + bytes.len() as u64, 0);
+            return self.event(&inflated, offset, offset + bytes.len() as u64, 0, None);
         }
-        self.event(event, offset, offset + bytes.len() as u64, 0)
+        self.event(event, offset, offset + bytes.len() as u64, 0, at)
     }
 
     fn verify_fde_crc(&mut self, bytes: &[u8], offset: u64) -> Result<(), Error> {
@@ -819,8 +813,17 @@ impl Framer {
         }
     }
 
-    /// Handles one event without checksum. `depth` > 0 inside a payload.
-    fn event(&mut self, event: &[u8], offset: u64, end: u64, depth: u8) -> Result<(), Error> {
+    /// Handles one event without checksum. `depth` > 0 inside a payload. `at`:
+    /// where the event lies in the source's data, when these are the source's
+    /// bytes and they outlive the batch (its rows are then decoded there).
+    fn event(
+        &mut self,
+        event: &[u8],
+        offset: u64,
+        end: u64,
+        depth: u8,
+        at: Option<usize>,
+    ) -> Result<(), Error> {
         let header = EventHeader::parse(event).map_err(|e| self.decode_err(offset, 0, e))?;
         let t = header.type_code;
         let Some(fde) = self.fde.as_deref() else {
@@ -939,8 +942,7 @@ impl Framer {
                         None => 0,
                     };
                     // the event as read (the checksum is at its end), or a copy
-                    let in_place = self.source_at.take().filter(|_| depth == 0);
-                    let range = match in_place {
+                    let range = match at {
                         Some(at) => at..at + event.len(),
                         None => {
                             let at = self.batch.arena.len();
@@ -953,7 +955,7 @@ impl Framer {
                         offset,
                         event_type: t,
                         range,
-                        in_source: in_place.is_some(),
+                        in_source: at.is_some(),
                         fde,
                         table: desc,
                         table_index,
@@ -1079,7 +1081,7 @@ impl Framer {
                     )
                 })?;
             // embedded events carry no checksum of their own
-            self.event(inner, offset, end, 1)?;
+            self.event(inner, offset, end, 1, None)?;
             pos += size;
         }
         Ok(())
