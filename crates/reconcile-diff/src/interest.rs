@@ -27,7 +27,8 @@
 
 use crate::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use reconcile_binlog::{
     ColumnType, DecodeError, ProbeChange, ProbeImage, RowFilter, RowProbe, RowSelection,
@@ -252,6 +253,8 @@ pub(crate) struct Watch {
 pub struct WestFilter {
     watch: Arc<Watch>,
     layouts: Mutex<HashMap<LayoutKey, Layout>>,
+    /// The order of the retry checks of each layout, shared by its probes.
+    place_orders: Mutex<HashMap<LayoutKey, Arc<PlaceOrder>>>,
 }
 
 impl WestFilter {
@@ -264,16 +267,17 @@ impl WestFilter {
         WestFilter {
             watch: Arc::new(watch),
             layouts: Mutex::new(layouts),
+            place_orders: Mutex::new(HashMap::default()),
         }
     }
 
-    /// The engine's knowledge of the layout of `desc`, when it is certain.
-    fn info(&self, desc: &TableDescription) -> Option<Arc<TableInfo>> {
+    /// The engine's knowledge of the layout `key` of `desc`, when it is certain.
+    fn info(&self, key: &LayoutKey, desc: &TableDescription) -> Option<Arc<TableInfo>> {
         let mut layouts = self
             .layouts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let key = layout_key(desc);
+        let key = key.clone();
         let plain = |d: &TableDescription| TableDescription {
             table_id: 0,
             ..d.clone()
@@ -297,7 +301,8 @@ impl WestFilter {
 
 impl RowFilter for WestFilter {
     fn select(&self, desc: &TableDescription) -> RowSelection {
-        let Some(info) = self.info(desc) else {
+        let layout = layout_key(desc);
+        let Some(info) = self.info(&layout, desc) else {
             return RowSelection::All;
         };
         let name = (info.schema.clone(), info.table.clone());
@@ -327,12 +332,13 @@ impl RowFilter for WestFilter {
         } else {
             Vec::new()
         };
-        // Check the signature place by place, cheapest to decode first and, among
-        // equally cheap ones, those where East's rows differ most (a column East's
-        // inserts all share is likely one most rows share).
-        let mut retry_order: Vec<usize> = (0..retry_columns.len()).collect();
+        // Until West's rows tell which places reject most of them, check the
+        // signature place by place, cheapest to decode first and, among equally
+        // cheap ones, those where East's rows differ most (a column East's inserts
+        // all share is likely one most rows share).
+        let mut first_order: Vec<usize> = (0..retry_columns.len()).collect();
         if let Some(r) = &watch.retry {
-            retry_order.sort_by_key(|&j| {
+            first_order.sort_by_key(|&j| {
                 let cost = retry_columns
                     .get(j)
                     .and_then(|&c| desc.columns.get(c))
@@ -341,6 +347,13 @@ impl RowFilter for WestFilter {
                 (cost, std::cmp::Reverse(seen))
             });
         }
+        let retry_order = Arc::clone(
+            self.place_orders
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(layout)
+                .or_insert_with(|| Arc::new(PlaceOrder::new(first_order))),
+        );
         RowSelection::Probe(Arc::new(TableProbe {
             info,
             watch,
@@ -387,7 +400,64 @@ struct TableProbe {
     /// Foreign keys whose parent table has rows East deleted.
     parents: Vec<ParentProbe>,
     retry_columns: Vec<usize>,
-    retry_order: Vec<usize>,
+    retry_order: Arc<PlaceOrder>,
+}
+
+/// Rows of a layout whose retry places are all checked, to learn their order.
+const PLACE_SAMPLE: usize = 512;
+
+/// The order in which a layout's retry signature is checked, place by place, so
+/// that most West rows are told apart by their first value. It starts from a
+/// guess (cheap columns first); the first [`PLACE_SAMPLE`] rows checked have every
+/// place checked and counted, and the places that rejected most of them are then
+/// checked first. The order decides only how soon a row is rejected, never
+/// whether (see `TableProbe::repeats_east`), so the probes of all workers share it
+/// and may learn it in any order of rows.
+#[derive(Debug)]
+struct PlaceOrder {
+    first: Vec<usize>,
+    sampled: AtomicUsize,
+    /// Per place: sampled rows it rejected.
+    rejected: Vec<AtomicUsize>,
+    learned: OnceLock<Vec<usize>>,
+}
+
+impl PlaceOrder {
+    fn new(first: Vec<usize>) -> PlaceOrder {
+        let rejected = first.iter().map(|_| AtomicUsize::new(0)).collect();
+        PlaceOrder {
+            first,
+            sampled: AtomicUsize::new(0),
+            rejected,
+            learned: OnceLock::new(),
+        }
+    }
+
+    /// The order once learned; `None` while rows are sampled.
+    fn learned(&self) -> Option<&[usize]> {
+        self.learned.get().map(Vec::as_slice)
+    }
+
+    /// Counts a sampled row and the places that rejected it; the last sample
+    /// settles the order (most rejections first, ties in the first order).
+    fn sample(&self, rejected_by: impl Iterator<Item = usize>) {
+        for j in rejected_by {
+            if let Some(n) = self.rejected.get(j) {
+                n.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if self.sampled.fetch_add(1, Ordering::Relaxed) + 1 == PLACE_SAMPLE {
+            let mut order = self.first.clone();
+            order.sort_by_key(|&j| {
+                std::cmp::Reverse(
+                    self.rejected
+                        .get(j)
+                        .map_or(0, |n| n.load(Ordering::Relaxed)),
+                )
+            });
+            let _ = self.learned.set(order);
+        }
+    }
 }
 
 /// A foreign key whose parent table has rows East deleted, resolved once the way
@@ -555,18 +625,43 @@ impl TableProbe {
         if self.retry_columns.is_empty() {
             return Ok(false);
         }
-        // one place at a time, so that most rows are told apart by one value
-        for &j in &self.retry_order {
+        // One place at a time, so that most rows are told apart by one value. A
+        // row is rejected when a place it has is not among East's values there, or
+        // when it lacks a place; a value that cannot be decoded rejects nothing
+        // (the whole signature, read below, reports it). So whether a row is
+        // rejected does not depend on the order of the places.
+        let reject = |j: usize, image: &mut ProbeImage<'_>, buf: &mut Vec<u8>| -> bool {
             let (Some(&c), Some(seen)) = (self.retry_columns.get(j), retry.places.get(j)) else {
-                return Ok(false);
+                return true;
             };
-            let Some(v) = image.get(c)? else {
-                return Ok(false);
-            };
-            buf.clear();
-            encode_weighed_ref(self.info.collations.get(c).copied().flatten(), v, buf);
-            if !seen.contains(buf.as_slice()) {
-                return Ok(false);
+            match image.get(c) {
+                Err(_) => false,
+                Ok(None) => true,
+                Ok(Some(v)) => {
+                    buf.clear();
+                    encode_weighed_ref(self.info.collations.get(c).copied().flatten(), v, buf);
+                    !seen.contains(buf.as_slice())
+                }
+            }
+        };
+        let order = &self.retry_order;
+        match order.learned() {
+            Some(learned) => {
+                if learned.iter().any(|&j| reject(j, image, buf)) {
+                    return Ok(false);
+                }
+            }
+            None => {
+                let rejected_by: Vec<usize> = order
+                    .first
+                    .iter()
+                    .copied()
+                    .filter(|&j| reject(j, image, buf))
+                    .collect();
+                order.sample(rejected_by.iter().copied());
+                if !rejected_by.is_empty() {
+                    return Ok(false);
+                }
             }
         }
         Ok(
@@ -959,6 +1054,28 @@ mod tests {
             .count();
         // at 16 slots a value, about one in 16 passes
         assert!(passed < 10_000, "{passed} of 100000 passed the bitmap");
+    }
+
+    /// The retry places that rejected most sampled rows are checked first once
+    /// the sample is complete; before that, and for ties, the first guess holds.
+    #[test]
+    fn retry_places_that_reject_most_rows_go_first() {
+        let order = PlaceOrder::new(vec![0, 1, 2]);
+        for n in 0..PLACE_SAMPLE {
+            assert_eq!(order.learned(), None, "after {n} samples");
+            // place 2 rejects every row, place 1 every other row, place 0 none
+            let by: Vec<usize> = if n % 2 == 0 { vec![1, 2] } else { vec![2] };
+            order.sample(by.into_iter());
+        }
+        assert_eq!(order.learned(), Some(&[2, 1, 0][..]));
+        // more samples (from workers that had not seen the order yet) change nothing
+        order.sample([0].into_iter());
+        assert_eq!(order.learned(), Some(&[2, 1, 0][..]));
+        let ties = PlaceOrder::new(vec![1, 0]);
+        for _ in 0..PLACE_SAMPLE {
+            ties.sample(std::iter::empty());
+        }
+        assert_eq!(ties.learned(), Some(&[1, 0][..]));
     }
 
     /// A foreign key's parent key, as the probe reads it, follows the parent's key

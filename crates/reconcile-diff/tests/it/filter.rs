@@ -344,6 +344,25 @@ fn skipped_changes_count_in_binlog_order() {
     assert_eq!(verdict(&east, &west, 1), (Class::Auto, None));
 }
 
+/// The filter learns which place of a retry signature rejects most of West's rows
+/// (here the body, checked second at first) and checks it first: rows it has seen
+/// are judged as before, and a West insert repeating East's is still kept.
+#[test]
+fn retries_are_found_after_the_filter_reorders_its_checks() {
+    const BODIES: [&str; 4] = ["b0", "b1", "b2", "b3"];
+    let east = [vec![ins("msg", &[I(1), S("hi"), I(1)])]];
+    let mut west: Vec<Vec<C>> = (0..1_000)
+        .map(|i| vec![ins("msg", &[I(100 + i), S(BODIES[i as usize % 4]), I(1)])])
+        .collect();
+    // the same body under another n, then a repeat under another key
+    west.push(vec![ins("msg", &[I(5_000), S("hi"), I(2)])]);
+    west.push(vec![ins("msg", &[I(5_001), S("HI"), I(1)])]);
+    assert_eq!(
+        verdict(&east, &west, 1_001),
+        (Class::Review, Some(Kind::PossibleRetry))
+    );
+}
+
 /// Counts stay what they are without the filter: West's rows and those on keys
 /// East did not touch, per table.
 #[test]
