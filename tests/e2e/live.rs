@@ -108,6 +108,85 @@ fn a_live_scan_of_conflicts_equals_the_file_scan() {
     assert_live_equals_files(&brain, &["--volatile-columns", "shop.tickets.opened_at"]);
 }
 
+/// West applied East's first own transaction late, after its own writes began
+/// (replication restarted for a moment): the scan of West's files guesses the
+/// divergence from West's first transactions, finds the guess wrong once West is
+/// read, and folds both sides again. Its worksheet is that of the live scan (which
+/// reads West's GTIDs first), and East's late transaction is not East's own.
+#[test]
+fn a_transaction_west_applied_late_is_not_easts_own() {
+    if !live_servers_available("a_transaction_west_applied_late_is_not_easts_own") {
+        return;
+    }
+    let script = SplitBrainScript::new(
+        "CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARCHAR(20));
+         INSERT INTO d.t VALUES (1, 'a'), (2, 'b');",
+        "UPDATE d.t SET v = 'east' WHERE id = 1; INSERT INTO d.t VALUES (3, 'c');
+         INSERT INTO d.t VALUES (4, 'd');",
+        "UPDATE d.t SET v = 'west' WHERE id = 2;",
+        GtidLayout::SameDomain,
+    );
+    let brain = SplitBrain::run(&script).unwrap();
+    // East's first own transaction follows the split position in domain 0
+    let (domain, server, seq) = {
+        let parts: Vec<&str> = brain.split_pos.split('-').collect();
+        assert_eq!(parts.len(), 3, "one domain: {}", brain.split_pos);
+        (parts[0], parts[1], parts[2].parse::<u64>().unwrap())
+    };
+    assert_eq!(server, "1");
+    let late = format!("{domain}-1-{}", seq + 1);
+    brain
+        .west
+        .exec(&format!(
+            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='root', \
+             MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos; \
+             START SLAVE UNTIL master_gtid_pos = '{late}'",
+            brain.east.port()
+        ))
+        .unwrap();
+    let waited: Option<i64> = brain
+        .west
+        .query_one(&format!("SELECT MASTER_GTID_WAIT('{late}', 60)"))
+        .unwrap();
+    assert_eq!(waited, Some(0), "West did not apply {late}");
+    brain.west.exec("STOP SLAVE; RESET SLAVE ALL").unwrap();
+    brain.west.exec("INSERT INTO d.t VALUES (5, 'w')").unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let exported = brain.export(&dir.path().join("binlogs")).unwrap();
+    let out = dir.path().join("out-files");
+    let scan = run(
+        reconcile()
+            .env("RECONCILE_LOG", "info")
+            .args(["scan", "--east"])
+            .arg(dir.path().join("binlogs/east"))
+            .arg("--west")
+            .arg(dir.path().join("binlogs/west"))
+            .arg("--schema")
+            .arg(&exported.schema)
+            .arg("--out")
+            .arg(&out),
+        true,
+    );
+    let log = String::from_utf8_lossy(&scan.stderr);
+    assert!(log.contains("did not hold"), "{log}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["east"]["transactions"], 2, "{summary:#}");
+    let from_servers = scan_csv(
+        &brain.east.url(),
+        &brain.west.url(),
+        &exported.schema,
+        &[],
+        &dir.path().join("out-live"),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(out.join("conflicts.csv")).unwrap()),
+        String::from_utf8_lossy(&from_servers),
+        "the file scan's worksheet differs from the live scan's"
+    );
+}
+
 /// A small split-brain whose shared part creates the accounts the tests use.
 fn small_brain() -> SplitBrain {
     let shared = "CREATE USER 'ops'@'127.0.0.1' IDENTIFIED BY 'pw-9f3Kq!x';

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use reconcile_binlog::{FileFacts, ReadItem, ReaderOptions, Transaction};
+use reconcile_binlog::{Diagnostic, FileFacts, ReadItem, ReaderOptions, Transaction};
 use reconcile_diff::{
-    find_divergence, Class, Config, Divergence, DivergenceError, EastPass, GtidHistory, Outcome,
+    find_divergence, Class, Config, Divergence, DivergenceError, DivergenceGuess, EastPass,
+    GtidHistory, HistoryGtids, Outcome, WestPass,
 };
 use reconcile_schema::Schema;
 use serde_json::json;
@@ -108,62 +109,110 @@ impl Side {
     }
 }
 
+/// A side's GTID history, gathered as its transactions go by.
+#[derive(Default)]
+struct HistoryBuilder {
+    history: GtidHistory,
+    /// Per transaction: its file, an index in `file_names`.
+    tx_files: Vec<usize>,
+    file_names: Vec<Arc<str>>,
+}
+
+impl HistoryBuilder {
+    fn push(&mut self, tx: &Transaction) {
+        self.history.gtids.push(tx.gtid.clone());
+        if self.file_names.last() != Some(&tx.position.file) {
+            self.file_names.push(Arc::clone(&tx.position.file));
+        }
+        self.tx_files.push(self.file_names.len() - 1);
+    }
+
+    /// The side, with the facts of the files its transactions were read from.
+    fn into_side(self, name: &'static str, input: Input, facts: Vec<FileFacts>) -> Side {
+        let HistoryBuilder {
+            mut history,
+            tx_files,
+            file_names,
+        } = self;
+        if let Some(first) = facts.first() {
+            history.mariadb_start = first.gtid_list.clone();
+            history.mysql_start = first.previous_gtids.clone();
+        }
+        let flavor = facts
+            .iter()
+            .find_map(|f| f.flavor)
+            .map(|f| format!("{f:?}"));
+        // file_names index -> facts index (a file without transactions has facts only)
+        let file_index: Vec<usize> = file_names
+            .iter()
+            .map(|name| facts.iter().position(|f| *f.file == **name).unwrap_or(0))
+            .collect();
+        let tx_files = tx_files
+            .iter()
+            .map(|&i| file_index.get(i).copied().unwrap_or(0))
+            .collect();
+        Side {
+            name,
+            input,
+            history,
+            tx_files,
+            files: facts,
+            flavor,
+        }
+    }
+}
+
+fn warn_of(side: &str, d: &Diagnostic) {
+    tracing::warn!(side, file = %d.file, offset = d.offset, "{}", d.message);
+}
+
 /// First pass over a side: GTIDs and file facts, skipping every row undecoded.
 fn read_history(name: &'static str, input: Input) -> anyhow::Result<Side> {
+    let (side, _, diagnostics) = read_history_until(name, input, |_| false)?;
+    for d in &diagnostics {
+        warn_of(name, d);
+    }
+    Ok(side)
+}
+
+/// [`read_history`] up to (not including) the first transaction `stop` names;
+/// whether it read to the end, and the diagnostics met (not logged yet).
+fn read_history_until(
+    name: &'static str,
+    input: Input,
+    mut stop: impl FnMut(&Transaction) -> bool,
+) -> anyhow::Result<(Side, bool, Vec<Diagnostic>)> {
     let options = ReaderOptions::default()
         .with_table_filter(|_, _| false)
         .without_rows_query_text();
     let mut reader = input
         .open(options, None, false)
         .with_context(|| format!("{name} binlogs"))?;
-    let mut history = GtidHistory::default();
-    let mut tx_files = Vec::new();
-    let mut file_names: Vec<Arc<str>> = Vec::new();
+    let mut builder = HistoryBuilder::default();
+    let mut diagnostics = Vec::new();
+    let mut complete = true;
     for item in reader.by_ref() {
         match item.with_context(|| format!("reading {name}'s binlogs"))? {
             ReadItem::Transaction(tx) => {
-                history.gtids.push(tx.gtid);
-                if file_names.last() != Some(&tx.position.file) {
-                    file_names.push(tx.position.file);
+                if stop(&tx) {
+                    complete = false;
+                    break;
                 }
-                tx_files.push(file_names.len() - 1);
+                builder.push(&tx);
             }
-            ReadItem::Diagnostic(d) => {
-                tracing::warn!(side = name, file = %d.file, offset = d.offset, "{}", d.message)
-            }
+            ReadItem::Diagnostic(d) => diagnostics.push(d),
         }
     }
     let facts = reader.files();
-    if let Some(first) = facts.first() {
-        history.mariadb_start = first.gtid_list.clone();
-        history.mysql_start = first.previous_gtids.clone();
-    }
-    let flavor = facts
-        .iter()
-        .find_map(|f| f.flavor)
-        .map(|f| format!("{f:?}"));
-    // file_names index -> facts index (a file without transactions has facts only)
-    let file_index: Vec<usize> = file_names
-        .iter()
-        .map(|name| facts.iter().position(|f| *f.file == **name).unwrap_or(0))
-        .collect();
-    let tx_files = tx_files
-        .iter()
-        .map(|&i| file_index.get(i).copied().unwrap_or(0))
-        .collect();
-    Ok(Side {
-        name,
-        input,
-        history,
-        tx_files,
-        files: facts,
-        flavor,
-    })
+    drop(reader);
+    Ok((builder.into_side(name, input, facts), complete, diagnostics))
 }
 
 /// Which of a side's transactions are its own.
 enum Window {
     Gtid(Divergence),
+    /// Guessed before West is read in full; checked once it is.
+    Guess(DivergenceGuess),
     From(Bound),
 }
 
@@ -173,16 +222,84 @@ impl Window {
         match self {
             Window::Gtid(d) if side == "east" => d.is_east_only(Some(gtid)),
             Window::Gtid(d) => d.is_west_only(Some(gtid)),
+            Window::Guess(g) if side == "east" => g.is_east_only(Some(gtid)),
+            Window::Guess(g) => g.is_west_only(Some(gtid)),
             Window::From(_) => true,
         }
     }
 
     fn owns(&self, side: &str, tx: &Transaction) -> bool {
         match self {
-            Window::Gtid(_) => tx.gtid.as_ref().is_some_and(|g| self.owns_gtid(side, g)),
+            Window::Gtid(_) | Window::Guess(_) => {
+                tx.gtid.as_ref().is_some_and(|g| self.owns_gtid(side, g))
+            }
             Window::From(bound) => bound.reached_by(tx),
         }
     }
+}
+
+/// The divergence of the two sides' GTID histories, or why there is none (with a
+/// note on purged binlogs for a server).
+fn divergence_of(east: &Side, west: &Side) -> anyhow::Result<Divergence> {
+    find_divergence(&east.history, &west.history).map_err(|e| {
+        let notes: Vec<String> = [east, west]
+            .iter()
+            .filter_map(|side| {
+                side.input
+                    .server()
+                    .map(|s| s.purge_note(side.files.first()))
+            })
+            .collect();
+        match (&e, notes.is_empty()) {
+            (DivergenceError::NotReachingBack { .. }, false) => {
+                anyhow::Error::new(e).context(notes.join("\n"))
+            }
+            _ => anyhow::Error::new(e),
+        }
+    })
+}
+
+fn log_divergence(lines: &[String]) {
+    for line in lines {
+        tracing::info!("divergence: {line}");
+    }
+}
+
+/// Phases 2 and 3: East's own transactions folded, then West's, of which only the
+/// rows East's changes involve are decoded. `west_history`: as in [`stream`].
+fn fold<'s>(
+    east: &Side,
+    west: &Side,
+    east_window: &Window,
+    west_window: &Window,
+    config: Config,
+    schema: Option<&'s Schema>,
+    west_history: Option<&mut HistoryBuilder>,
+) -> anyhow::Result<(WestPass<'s>, Vec<FileFacts>)> {
+    tracing::info!("phase 2/3: folding East's own transactions");
+    let mut engine = EastPass::new(config, schema);
+    stream(
+        east,
+        east_window,
+        ReaderOptions::default(),
+        |tx| engine.add(tx),
+        None,
+    )?;
+    tracing::info!("phase 3/3: streaming West's own transactions");
+    let mut engine = engine.into_west();
+    let filter = Arc::new(engine.row_filter());
+    // West's statements matter only as DDL or statement-format DML
+    let options = ReaderOptions::default()
+        .with_row_filter(filter)
+        .without_rows_query_text();
+    let facts = stream(
+        west,
+        west_window,
+        options,
+        |tx| engine.add(tx),
+        west_history,
+    )?;
+    Ok((engine, facts))
 }
 
 /// A side's own GTIDs, in binlog order.
@@ -214,27 +331,37 @@ fn progress(side: &Side, from: Option<&str>) -> ProgressBar {
 
 /// Second pass over a side: every own transaction to `f`, read as `options`
 /// say. Files are framed and decoded on every core, in binlog order; a server is
-/// streamed from the binlog of the side's first own transaction.
+/// streamed from the binlog of the side's first own transaction. With `history`,
+/// this is the side's only pass: every transaction's GTID goes there, and the
+/// reader's diagnostics are logged; the facts of the files read are returned.
 fn stream(
     side: &Side,
     window: &Window,
     options: ReaderOptions,
     mut f: impl FnMut(&Transaction),
-) -> anyhow::Result<()> {
+    mut history: Option<&mut HistoryBuilder>,
+) -> anyhow::Result<Vec<FileFacts>> {
     let key = side.name.to_lowercase();
     let from = side.first_own_file(window, &key);
     let bar = progress(side, from);
     // a hidden bar still reads the clock: not once per transaction
     let shown = !bar.is_hidden();
-    let reader = side.input.open(options, from, false)?;
+    let mut reader = side.input.open(options, from, false)?;
     let mut done_files: Vec<Arc<str>> = Vec::new();
     let mut base = 0u64;
-    for item in reader {
-        let ReadItem::Transaction(tx) =
-            item.with_context(|| format!("reading {}'s binlogs", side.name))?
-        else {
-            continue;
+    for item in reader.by_ref() {
+        let tx = match item.with_context(|| format!("reading {}'s binlogs", side.name))? {
+            ReadItem::Transaction(tx) => tx,
+            ReadItem::Diagnostic(d) => {
+                if history.is_some() {
+                    warn_of(side.name, &d);
+                }
+                continue;
+            }
         };
+        if let Some(h) = history.as_deref_mut() {
+            h.push(&tx);
+        }
         if shown {
             if done_files.last() != Some(&tx.position.file) {
                 if let Some(prev) = done_files.last() {
@@ -249,7 +376,7 @@ fn stream(
         }
     }
     bar.finish_and_clear();
-    Ok(())
+    Ok(reader.files())
 }
 
 fn parse_volatile(specs: &[String]) -> anyhow::Result<Vec<(String, String, String)>> {
@@ -317,58 +444,102 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
 
     tracing::info!("phase 1/3: reading GTIDs of both sides");
     let east = read_history("East", east_input)?;
-    let west = read_history("West", west_input)?;
+    let by_gtid = args.east_from.is_none() && args.west_from.is_none();
+    // West's files are read once when they can be: its history up to its first
+    // transaction East lacks gives a guess of the divergence, which is checked
+    // once the West pass has seen every GTID of West.
+    let (west, guess) = if by_gtid && west_input.server().is_none() {
+        let east_gtids = HistoryGtids::new(&east.history);
+        let (prefix, complete, diagnostics) = read_history_until("West", west_input, |tx| {
+            !tx.gtid.as_ref().is_some_and(|g| east_gtids.contains(g))
+        })?;
+        let guess = if complete {
+            None
+        } else {
+            DivergenceGuess::new(&east.history, east_gtids, &prefix.history).ok()
+        };
+        match guess {
+            // the West pass logs the diagnostics of all of West
+            Some(guess) => (prefix, Some(guess)),
+            None if complete => {
+                for d in &diagnostics {
+                    warn_of("West", d);
+                }
+                (prefix, None)
+            }
+            None => (read_history("West", prefix.input)?, None),
+        }
+    } else {
+        (read_history("West", west_input)?, None)
+    };
     if let (Some(e), Some(w)) = (&east.flavor, &west.flavor) {
         if e != w {
             bail!("East's binlogs were written by {e} and West's by {w}: both sides must be the same server flavor");
         }
     }
-    let (east_window, west_window, divergence_text) = match (&args.east_from, &args.west_from) {
-        (Some(e), Some(w)) => {
+    let schema = schema.as_ref();
+    let (east_window, west_window, west, divergence_text, engine) = match (
+        &args.east_from,
+        &args.west_from,
+        guess,
+    ) {
+        (Some(e), Some(w), _) => {
             let (e, w) = (Bound::parse(e)?, Bound::parse(w)?);
             let text = vec![format!("by position: East from {e:?}, West from {w:?}")];
-            (Window::From(e), Window::From(w), text)
+            log_divergence(&text);
+            let (east_window, west_window) = (Window::From(e), Window::From(w));
+            let (engine, _) = fold(
+                &east,
+                &west,
+                &east_window,
+                &west_window,
+                config,
+                schema,
+                None,
+            )?;
+            (east_window, west_window, west, text, engine)
         }
-        (None, None) => {
-            let d = find_divergence(&east.history, &west.history).map_err(|e| {
-                let notes: Vec<String> = [&east, &west]
-                    .iter()
-                    .filter_map(|side| {
-                        side.input
-                            .server()
-                            .map(|s| s.purge_note(side.files.first()))
-                    })
-                    .collect();
-                match (&e, notes.is_empty()) {
-                    (DivergenceError::NotReachingBack { .. }, false) => {
-                        anyhow::Error::new(e).context(notes.join("\n"))
-                    }
-                    _ => anyhow::Error::new(e),
-                }
-            })?;
+        (None, None, None) => {
+            let d = divergence_of(&east, &west)?;
             let text = d.description.clone();
-            (Window::Gtid(d.clone()), Window::Gtid(d), text)
+            log_divergence(&text);
+            let window = Window::Gtid(d.clone());
+            let (engine, _) = fold(&east, &west, &window, &window, config, schema, None)?;
+            (window, Window::Gtid(d), west, text, engine)
+        }
+        (None, None, Some(guess)) => {
+            tracing::info!(
+                    "divergence: guessed from West's first {} transactions (those East has too), checked once West is read",
+                    west.history.gtids.len()
+                );
+            let window = Window::Guess(guess.clone());
+            let mut seen = HistoryBuilder::default();
+            let (engine, facts) = fold(
+                &east,
+                &west,
+                &window,
+                &window,
+                config.clone(),
+                schema,
+                Some(&mut seen),
+            )?;
+            let west = seen.into_side("West", west.input, facts);
+            let d = divergence_of(&east, &west)?;
+            let text = d.description.clone();
+            log_divergence(&text);
+            let window = Window::Gtid(d.clone());
+            if guess.holds_for(&d, &west.history) {
+                (window, Window::Gtid(d), west, text, engine)
+            } else {
+                tracing::info!(
+                        "the guessed divergence did not hold (West applied some of East's transactions after its own began): folding both sides again"
+                    );
+                let (engine, _) = fold(&east, &west, &window, &window, config, schema, None)?;
+                (window, Window::Gtid(d), west, text, engine)
+            }
         }
         _ => bail!("give both --east-from and --west-from, or neither (then GTIDs decide)"),
     };
-    for line in &divergence_text {
-        tracing::info!("divergence: {line}");
-    }
-
-    tracing::info!("phase 2/3: folding East's own transactions");
-    let mut engine = EastPass::new(config, schema.as_ref());
-    stream(&east, &east_window, ReaderOptions::default(), |tx| {
-        engine.add(tx)
-    })?;
-    tracing::info!("phase 3/3: streaming West's own transactions");
-    let mut engine = engine.into_west();
-    // only the West rows East's changes involve are decoded
-    let filter = Arc::new(engine.row_filter());
-    // West's statements matter only as DDL or statement-format DML
-    let options = ReaderOptions::default()
-        .with_row_filter(filter)
-        .without_rows_query_text();
-    stream(&west, &west_window, options, |tx| engine.add(tx))?;
     // Each side's own GTIDs for the plan's header (West's can be many: 561k in the
     // benchmark) are listed while the items are classified.
     let (outcome, (east_gtids, west_gtids)) = std::thread::scope(|scope| {

@@ -164,7 +164,7 @@ fn source(g: &Gtid) -> (Source, u64) {
 
 /// A set of GTIDs kept as runs of consecutive sequence numbers per source: a side's
 /// own transactions cost a few bytes per run, not per transaction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct GtidRanges {
     /// Sorted, disjoint, inclusive runs per source.
     runs: HashMap<Source, Vec<(u64, u64)>>,
@@ -361,6 +361,104 @@ impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.description.join("\n"))
     }
+}
+
+/// Every GTID a side's history names: those of its files and, for MySQL, those
+/// executed before them (its first file's PREVIOUS_GTIDS).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryGtids(GtidRanges);
+
+impl HistoryGtids {
+    pub fn new(history: &GtidHistory) -> HistoryGtids {
+        let (start, files) = executed(history);
+        let mariadb = history
+            .gtids
+            .source_runs()
+            .filter(|(src, _, _)| matches!(src, Source::Mariadb(..)));
+        let runs = start
+            .runs
+            .into_iter()
+            .chain(files.runs)
+            .flat_map(|(src, runs)| runs.into_iter().map(move |(a, b)| (src.clone(), a, b)));
+        HistoryGtids(GtidRanges::from_runs(runs.chain(mariadb)))
+    }
+
+    pub fn contains(&self, gtid: &Gtid) -> bool {
+        self.0.contains(gtid)
+    }
+}
+
+/// The divergence guessed before West's binlogs are read in full, so that West is
+/// read once: East's own transactions as [`find_divergence`] finds them from West's
+/// history up to its first transaction East lacks (West's own begin there), and
+/// West's own as those whose GTID East's history lacks.
+///
+/// It is a guess: West may hold East transactions after its own began (applied
+/// late), and MariaDB's own transactions are those after the last shared one, not
+/// a set difference. So it is used only once [`holds_for`](Self::holds_for) says
+/// that the divergence of the full histories names the very same own transactions
+/// on both sides; otherwise both sides are folded again.
+#[derive(Debug, Clone)]
+pub struct DivergenceGuess {
+    prefix: Divergence,
+    east: HistoryGtids,
+}
+
+impl DivergenceGuess {
+    /// `west_prefix`: West's history up to (not including) its first transaction
+    /// whose GTID `east_gtids` lacks, or that has none. Errors are those of
+    /// [`find_divergence`] on the prefix; the full histories may still agree.
+    pub fn new(
+        east: &GtidHistory,
+        east_gtids: HistoryGtids,
+        west_prefix: &GtidHistory,
+    ) -> Result<DivergenceGuess, DivergenceError> {
+        Ok(DivergenceGuess {
+            prefix: find_divergence(east, west_prefix)?,
+            east: east_gtids,
+        })
+    }
+
+    /// Whether East's transaction is East's own, by the guess.
+    pub fn is_east_only(&self, gtid: Option<&Gtid>) -> bool {
+        self.prefix.is_east_only(gtid)
+    }
+
+    /// Whether West's transaction is West's own, by the guess.
+    pub fn is_west_only(&self, gtid: Option<&Gtid>) -> bool {
+        gtid.is_some_and(|g| !self.east.contains(g))
+    }
+
+    /// Whether `divergence`, found from East's history and West's full history
+    /// `west`, names the same own transactions as the guess: the same East GTIDs,
+    /// and the same side for every transaction of `west`.
+    pub fn holds_for(&self, divergence: &Divergence, west: &GtidHistory) -> bool {
+        self.prefix.east_only == divergence.east_only
+            && west.gtids.source_runs().all(|(src, a, b)| {
+                // West's own in a..=b by the guess: the gaps East's GTIDs leave;
+                // by the divergence: the runs of `west_only`, the complement of
+                // its gaps
+                let guessed = self.east.0.gaps(&src, a, b);
+                let found = complement(&divergence.west_only.gaps(&src, a, b), a, b);
+                guessed == found
+            })
+    }
+}
+
+/// The parts of `a..=b` that the sorted, disjoint runs `gaps` (within it) leave.
+fn complement(gaps: &[(u64, u64)], a: u64, b: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut from = Some(a);
+    for &(x, y) in gaps {
+        if let Some(f) = from.filter(|&f| f < x) {
+            out.push((f, x - 1));
+        }
+        from = y.checked_add(1);
+    }
+    if let Some(f) = from.filter(|&f| f <= b) {
+        out.push((f, b));
+    }
+    out
 }
 
 /// Finds the divergence of two GTID histories.
@@ -1160,6 +1258,95 @@ mod tests {
         );
     }
 
+    /// The guess from West's prefix and its check against the full histories.
+    fn guess_holds(east: &GtidHistory, west: &GtidHistory) -> bool {
+        let east_gtids = HistoryGtids::new(east);
+        let cut = west
+            .gtids
+            .iter()
+            .position(|g| !g.as_ref().is_some_and(|g| east_gtids.contains(g)))
+            .unwrap_or(west.gtids.len());
+        let prefix = GtidHistory {
+            gtids: west.gtids.iter().take(cut).collect(),
+            ..west.clone()
+        };
+        let guess = DivergenceGuess::new(east, east_gtids, &prefix).unwrap();
+        let found = find_divergence(east, west).unwrap();
+        let holds = guess.holds_for(&found, west);
+        if holds {
+            // then it names every transaction's side as the divergence does
+            for g in east.gtids.iter() {
+                assert_eq!(
+                    guess.is_east_only(g.as_ref()),
+                    found.is_east_only(g.as_ref())
+                );
+            }
+            for g in west.gtids.iter() {
+                assert_eq!(
+                    guess.is_west_only(g.as_ref()),
+                    found.is_west_only(g.as_ref())
+                );
+            }
+        }
+        holds
+    }
+
+    #[test]
+    fn a_guessed_divergence_holds_only_where_the_full_histories_agree() {
+        let east = history((1..=10).map(|n| m(0, 1, n)).collect());
+        let shared = || (1..=7).map(|n| m(0, 1, n));
+        // the usual split: West's own begin after the shared ones
+        let west = history(shared().chain((8..=20).map(|n| m(0, 2, n))).collect());
+        assert!(guess_holds(&east, &west));
+        // West has no own transactions, or took East's last ones too
+        assert!(guess_holds(&east, &history(shared().collect())));
+        assert!(guess_holds(
+            &east,
+            &history((1..=10).map(|n| m(0, 1, n)).collect())
+        ));
+        // West applied East's 0-1-8 after its own began: East's own are fewer
+        let late = shared().chain([m(0, 2, 8), m(0, 1, 8), m(0, 2, 9)]);
+        assert!(!guess_holds(&east, &history(late.collect())));
+        // West applied an old East transaction again after its own began: East's
+        // own are the same, but that one is West's own after the last shared one
+        let again = shared().chain([m(0, 2, 8), m(0, 1, 5), m(0, 2, 9)]);
+        assert!(!guess_holds(&east, &history(again.collect())));
+        // a second domain only West has
+        let west = history(shared().chain((1..=4).map(|n| m(3, 2, n))).collect());
+        assert!(guess_holds(&east, &west));
+
+        let a: Uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
+        let b: Uuid = "4e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
+        let g = |u, n| {
+            Some(Gtid::Mysql {
+                uuid: u,
+                tag: None,
+                gno: n,
+            })
+        };
+        let mysql = |gtids: Vec<Option<Gtid>>| GtidHistory {
+            gtids: gtids.into(),
+            ..GtidHistory::default()
+        };
+        let east = mysql((1..=10).map(|n| g(a, n)).collect());
+        let west = (1..=7).map(|n| g(a, n)).chain((1..=5).map(|n| g(b, n)));
+        assert!(guess_holds(&east, &mysql(west.collect())));
+        let late = (1..=7).map(|n| g(a, n)).chain([g(b, 1), g(a, 8), g(b, 2)]);
+        assert!(!guess_holds(&east, &mysql(late.collect())));
+    }
+
+    #[test]
+    fn complements_within_a_range() {
+        assert_eq!(complement(&[], 3, 9), vec![(3, 9)]);
+        assert_eq!(complement(&[(3, 9)], 3, 9), vec![]);
+        assert_eq!(
+            complement(&[(4, 5), (7, 7)], 3, 9),
+            vec![(3, 3), (6, 6), (8, 9)]
+        );
+        assert_eq!(complement(&[(3, 4)], 3, 9), vec![(5, 9)]);
+        assert_eq!(complement(&[(8, u64::MAX)], 0, u64::MAX), vec![(0, 7)]);
+    }
+
     #[test]
     fn mysql_sets_and_purged_history() {
         let a: Uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562".parse().unwrap();
@@ -1309,6 +1496,43 @@ mod oracle_tests {
             let w = mariadb_history(&shared, &west, &west_start);
             same(mariadb(&e, &w), reference::mariadb(&e, &w))?;
             same(mariadb(&w, &e), reference::mariadb(&w, &e))?;
+        }
+
+        /// A guess that holds names every transaction's side as the divergence of
+        /// the full histories does (the scan then keeps what it folded).
+        #[test]
+        fn a_guess_that_holds_names_every_side_right(
+            shared in runs(),
+            east in runs(),
+            west in runs(),
+            east_start in start(),
+            west_start in start(),
+        ) {
+            let e = mariadb_history(&shared, &east, &east_start);
+            let w = mariadb_history(&shared, &west, &west_start);
+            let east_gtids = HistoryGtids::new(&e);
+            let cut = w
+                .gtids
+                .iter()
+                .position(|g| !g.as_ref().is_some_and(|g| east_gtids.contains(g)))
+                .unwrap_or(w.gtids.len());
+            let prefix = GtidHistory {
+                gtids: w.gtids.iter().take(cut).collect(),
+                ..w.clone()
+            };
+            if let (Ok(guess), Ok(found)) = (
+                DivergenceGuess::new(&e, east_gtids, &prefix),
+                find_divergence(&e, &w),
+            ) {
+                if guess.holds_for(&found, &w) {
+                    for g in e.gtids.iter() {
+                        prop_assert_eq!(guess.is_east_only(g.as_ref()), found.is_east_only(g.as_ref()));
+                    }
+                    for g in w.gtids.iter() {
+                        prop_assert_eq!(guess.is_west_only(g.as_ref()), found.is_west_only(g.as_ref()));
+                    }
+                }
+            }
         }
 
         #[test]

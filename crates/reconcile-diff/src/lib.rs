@@ -29,7 +29,9 @@ mod table;
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
-pub use divergence::{find_divergence, Divergence, DivergenceError, GtidHistory};
+pub use divergence::{
+    find_divergence, Divergence, DivergenceError, DivergenceGuess, GtidHistory, HistoryGtids,
+};
 pub use engine::{EastPass, WestPass};
 pub use hash::item_hash;
 pub use interest::WestFilter;
