@@ -315,8 +315,9 @@ impl ReadStats {
 #[derive(Debug, Default)]
 pub(crate) struct Acc {
     pub changes: Vec<RowChange>,
-    /// Skipped rows by table index.
-    pub skipped: std::collections::BTreeMap<usize, SkippedRows>,
+    /// Skipped rows, one entry per table, in table index order (a transaction
+    /// touches a few tables: a list, not a map that allocates per entry).
+    pub skipped: Vec<SkippedRows>,
 }
 
 impl Acc {
@@ -325,30 +326,48 @@ impl Acc {
     }
 
     pub fn skipped_rows(&self) -> u64 {
-        self.skipped.values().map(|s| s.rows).sum()
+        self.skipped.iter().map(|s| s.rows).sum()
     }
 
-    fn entry(&mut self, table_index: usize) -> &mut SkippedRows {
-        self.skipped
-            .entry(table_index)
-            .or_insert_with(|| SkippedRows {
-                table_index,
-                rows: 0,
-                notes: RowNotes::default(),
-            })
+    /// The entry of a table, made if it has none (always some).
+    fn entry(&mut self, table_index: usize) -> Option<&mut SkippedRows> {
+        let at = match self
+            .skipped
+            .binary_search_by_key(&table_index, |s| s.table_index)
+        {
+            Ok(at) => at,
+            Err(at) => {
+                self.skipped.insert(
+                    at,
+                    SkippedRows {
+                        table_index,
+                        rows: 0,
+                        notes: RowNotes::default(),
+                    },
+                );
+                at
+            }
+        };
+        self.skipped.get_mut(at)
     }
 
     fn skip(&mut self, table_index: usize, rows: u64) {
-        if rows > 0 {
-            self.entry(table_index).rows += rows;
+        if rows == 0 {
+            return;
+        }
+        if let Some(entry) = self.entry(table_index) {
+            entry.rows += rows;
         }
     }
 
     /// Records the probe's note about the change it just judged.
     fn note(&mut self, table_index: usize, note: &[u8]) {
-        if !note.is_empty() {
-            let at = self.changes.len();
-            self.entry(table_index).notes.push(at, note);
+        if note.is_empty() {
+            return;
+        }
+        let at = self.changes.len();
+        if let Some(entry) = self.entry(table_index) {
+            entry.notes.push(at, note);
         }
     }
 
@@ -356,8 +375,10 @@ impl Acc {
     pub fn extend(&mut self, other: Acc) {
         let shift = self.changes.len();
         self.changes.extend(other.changes);
-        for s in other.skipped.into_values() {
-            let mine = self.entry(s.table_index);
+        for s in other.skipped {
+            let Some(mine) = self.entry(s.table_index) else {
+                continue;
+            };
             mine.rows += s.rows;
             for (at, note) in s.notes.iter() {
                 mine.notes.push(at + shift, note);
@@ -367,16 +388,20 @@ impl Acc {
 
     /// The changes and the skipped rows (by table index) of the transaction.
     pub fn into_parts(self) -> (Vec<RowChange>, Vec<SkippedRows>) {
-        (self.changes, self.skipped.into_values().collect())
+        (self.changes, self.skipped)
     }
 }
+
+/// How many tables' value widths [`Scratch`] keeps: a transaction's rows events
+/// take turns among a few tables.
+const WIDTHS_KEPT: usize = 8;
 
 /// Scratch space reused from row to row.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    /// The value widths of the last table walked (held, so that the pointer is
-    /// not reused by another table).
-    widths: Option<(Arc<TableDescription>, Arc<[Width]>)>,
+    /// The value widths of the last tables walked, the latest last (each held,
+    /// so that its pointer is not reused by another table).
+    widths: Vec<(Arc<TableDescription>, Arc<[Width]>)>,
     before_slots: Vec<Slot>,
     after_slots: Vec<Slot>,
     before_row: Row,
@@ -389,14 +414,15 @@ pub(crate) struct Scratch {
 impl Scratch {
     /// The widths of `table`'s columns, shared (not copied) for each rows event.
     fn widths(&mut self, table: &Arc<TableDescription>) -> Arc<[Width]> {
-        match &self.widths {
-            Some((t, w)) if Arc::ptr_eq(t, table) => Arc::clone(w),
-            _ => {
-                let w: Arc<[Width]> = widths(table).into();
-                self.widths = Some((Arc::clone(table), Arc::clone(&w)));
-                w
-            }
+        if let Some((_, w)) = self.widths.iter().find(|(t, _)| Arc::ptr_eq(t, table)) {
+            return Arc::clone(w);
         }
+        if self.widths.len() >= WIDTHS_KEPT {
+            self.widths.remove(0);
+        }
+        let w: Arc<[Width]> = widths(table).into();
+        self.widths.push((Arc::clone(table), Arc::clone(&w)));
+        w
     }
 }
 
@@ -733,7 +759,9 @@ pub fn apply_row_filter(
     }
     kept_before.push(acc.changes.len());
     for s in std::mem::take(&mut tx.skipped) {
-        let mine = acc.entry(s.table_index);
+        let Some(mine) = acc.entry(s.table_index) else {
+            continue;
+        };
         mine.rows += s.rows;
         let mut all: Vec<(usize, Vec<u8>)> =
             mine.notes.iter().map(|(a, n)| (a, n.to_vec())).collect();
@@ -755,4 +783,49 @@ pub fn apply_row_filter(
     tx.changes = changes;
     tx.skipped = skipped;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// Skipped rows come out one entry per table in table index order, whatever
+    /// order the tables were met in; nothing skipped makes no entry; a later part
+    /// of the transaction adds to the same entries, its notes' places shifted.
+    #[test]
+    fn skipped_rows_are_one_entry_per_table_in_index_order() {
+        let mut acc = Acc::default();
+        acc.skip(2, 3);
+        acc.skip(0, 1);
+        acc.skip(5, 0);
+        acc.note(2, b"k");
+        acc.skip(2, 1);
+        acc.note(7, b"");
+        let mut later = Acc::default();
+        later.skip(1, 4);
+        later.note(2, b"m");
+        let table = TableDescription {
+            table_id: 1,
+            schema: "d".into(),
+            table: "t".into(),
+            columns: Vec::new(),
+            primary_key: None,
+        };
+        acc.changes.push(row_change(
+            &Arc::new(table),
+            0,
+            RowOp::Insert,
+            None,
+            None,
+            RowImage::Full,
+        ));
+        acc.extend(later);
+        assert_eq!(acc.skipped_rows(), 9);
+        let (_, skipped) = acc.into_parts();
+        let tables: Vec<(usize, u64)> = skipped.iter().map(|s| (s.table_index, s.rows)).collect();
+        assert_eq!(tables, [(0, 1), (1, 4), (2, 4)]);
+        let notes: Vec<(usize, &[u8])> = skipped[2].notes.iter().collect();
+        assert_eq!(notes, [(0, &b"k"[..]), (1, &b"m"[..])]);
+    }
 }
