@@ -392,16 +392,25 @@ impl Acc {
     }
 }
 
-/// How many tables' value widths [`Scratch`] keeps: a transaction's rows events
-/// take turns among a few tables.
+/// How many tables' [`TableShared`] [`Scratch`] keeps: a transaction's rows
+/// events take turns among a few tables.
 const WIDTHS_KEPT: usize = 8;
+
+/// What the rows of one table description share.
+#[derive(Debug)]
+struct TableShared {
+    table: Arc<TableDescription>,
+    widths: Arc<[Width]>,
+    schema: Arc<str>,
+    name: Arc<str>,
+}
 
 /// Scratch space reused from row to row.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    /// The value widths of the last tables walked, the latest last (each held,
-    /// so that its pointer is not reused by another table).
-    widths: Vec<(Arc<TableDescription>, Arc<[Width]>)>,
+    /// What rows of the last tables walked share, the latest last (each table
+    /// held, so that its pointer is not reused by another table).
+    tables: Vec<TableShared>,
     before_slots: Vec<Slot>,
     after_slots: Vec<Slot>,
     before_row: Row,
@@ -414,15 +423,37 @@ pub(crate) struct Scratch {
 impl Scratch {
     /// The widths of `table`'s columns, shared (not copied) for each rows event.
     fn widths(&mut self, table: &Arc<TableDescription>) -> Arc<[Width]> {
-        if let Some((_, w)) = self.widths.iter().find(|(t, _)| Arc::ptr_eq(t, table)) {
-            return Arc::clone(w);
+        match self.shared(table) {
+            Some(shared) => Arc::clone(&shared.widths),
+            None => widths(table).into(),
         }
-        if self.widths.len() >= WIDTHS_KEPT {
-            self.widths.remove(0);
+    }
+
+    /// The schema and table names of `table`'s row changes, shared by them.
+    fn names(&mut self, table: &Arc<TableDescription>) -> (Arc<str>, Arc<str>) {
+        match self.shared(table) {
+            Some(shared) => (Arc::clone(&shared.schema), Arc::clone(&shared.name)),
+            None => (table.schema.as_str().into(), table.table.as_str().into()),
         }
-        let w: Arc<[Width]> = widths(table).into();
-        self.widths.push((Arc::clone(table), Arc::clone(&w)));
-        w
+    }
+
+    /// The entry of `table`, made if there is none (so always some).
+    fn shared(&mut self, table: &Arc<TableDescription>) -> Option<&TableShared> {
+        if !self.tables.iter().any(|t| Arc::ptr_eq(&t.table, table)) {
+            if self.tables.len() >= WIDTHS_KEPT {
+                self.tables.remove(0);
+            }
+            self.tables.push(TableShared {
+                table: Arc::clone(table),
+                widths: widths(table).into(),
+                schema: table.schema.as_str().into(),
+                name: table.table.as_str().into(),
+            });
+        }
+        self.tables
+            .iter()
+            .rev()
+            .find(|t| Arc::ptr_eq(&t.table, table))
     }
 }
 
@@ -442,7 +473,7 @@ fn reset(row: &mut Row, touched: &mut Vec<usize>, n: usize) {
 }
 
 fn row_change(
-    table: &Arc<TableDescription>,
+    (schema, table_name): (Arc<str>, Arc<str>),
     table_index: usize,
     op: RowOp,
     before: Option<Row>,
@@ -451,8 +482,8 @@ fn row_change(
 ) -> RowChange {
     RowChange {
         table_index,
-        schema: table.schema.clone(),
-        table: table.table.clone(),
+        schema,
+        table: table_name,
         op,
         before,
         after,
@@ -504,7 +535,7 @@ pub(crate) fn read_rows(
                 };
                 if keep {
                     acc.changes.push(row_change(
-                        table,
+                        scratch.names(table),
                         table_index,
                         raw.op,
                         r.before,
@@ -701,8 +732,14 @@ fn probe_rows(
             None
         };
         stats.rows_decoded += 1;
-        acc.changes
-            .push(row_change(table, table_index, raw.op, before, after, image));
+        acc.changes.push(row_change(
+            scratch.names(table),
+            table_index,
+            raw.op,
+            before,
+            after,
+            image,
+        ));
     }
     stats.rows_skipped += skipped;
     stats.values_probed += probed;
@@ -805,15 +842,8 @@ mod tests {
         let mut later = Acc::default();
         later.skip(1, 4);
         later.note(2, b"m");
-        let table = TableDescription {
-            table_id: 1,
-            schema: "d".into(),
-            table: "t".into(),
-            columns: Vec::new(),
-            primary_key: None,
-        };
         acc.changes.push(row_change(
-            &Arc::new(table),
+            ("d".into(), "t".into()),
             0,
             RowOp::Insert,
             None,

@@ -36,10 +36,10 @@ pub struct SourcePosition {
 pub struct RowChange {
     /// Index of the table's description in [`Transaction::tables`].
     pub table_index: usize,
-    /// Database name.
-    pub schema: String,
-    /// Table name.
-    pub table: String,
+    /// Database name (shared by the changes of a table).
+    pub schema: Arc<str>,
+    /// Table name (shared by the changes of a table).
+    pub table: Arc<str>,
     /// Operation.
     pub op: RowOp,
     /// Before image (UPDATE, DELETE).

@@ -313,7 +313,7 @@ pub fn write_jsonl(out: &mut Vec<u8>, tx: &Transaction) {
             Some(_) => keys.get(c.table_index).unwrap_or(&no_table),
             None => &no_table,
         };
-        if head.2.is_empty() || head.0 != c.schema || head.1 != c.table {
+        if head.2.is_empty() || head.0 != &*c.schema || head.1 != &*c.table {
             let mut text = b"{\"schema\":".to_vec();
             push_json_str(&mut text, &c.schema);
             text.extend_from_slice(b",\"table\":");

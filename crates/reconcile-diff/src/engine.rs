@@ -1669,8 +1669,8 @@ mod tests {
             tables: vec![t.clone()],
             changes: vec![RowChange {
                 table_index: 0,
-                schema: t.schema.clone(),
-                table: t.table.clone(),
+                schema: t.schema.as_str().into(),
+                table: t.table.as_str().into(),
                 op: RowOp::Insert,
                 before: None,
                 after: Some(row(values)),

@@ -23,8 +23,8 @@ fn transaction_payload_rust_mysql_common() {
     assert_eq!(r.transactions.len(), 1);
     let t = &r.transactions[0];
     assert_eq!(t.changes.len(), 1);
-    assert_eq!(t.changes[0].schema, "test");
-    assert_eq!(t.changes[0].table, "tb1");
+    assert_eq!(&*t.changes[0].schema, "test");
+    assert_eq!(&*t.changes[0].table, "tb1");
     assert_eq!(
         t.changes[0].after.as_ref().unwrap().values,
         vec![Some(Value::Int(1))]
@@ -72,7 +72,7 @@ fn transaction_payload_connector_java_update() {
     assert_eq!(t.changes.len(), 1);
     let c = &t.changes[0];
     assert_eq!(c.op, RowOp::Update);
-    assert_eq!((c.schema.as_str(), c.table.as_str()), ("demo", "movies"));
+    assert_eq!((&*c.schema, &*c.table), ("demo", "movies"));
     assert_eq!(t.position.start, 157);
     let before = c.before.as_ref().unwrap();
     let after = c.after.as_ref().unwrap();

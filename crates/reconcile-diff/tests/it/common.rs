@@ -162,8 +162,8 @@ pub fn transaction(server: u32, seq: u64, changes: &[Change]) -> Transaction {
         .iter()
         .map(|c| RowChange {
             table_index: 0,
-            schema: "d".to_owned(),
-            table: "t".to_owned(),
+            schema: "d".into(),
+            table: "t".into(),
             op: match (c.before, c.after) {
                 (None, _) => RowOp::Insert,
                 (Some(_), Some(_)) => RowOp::Update,

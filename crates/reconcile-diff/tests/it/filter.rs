@@ -138,8 +138,8 @@ fn transaction(server: u32, seq: u64, changes: &[C]) -> Transaction {
             let index = tables.iter().position(|d| d.table == *t).unwrap();
             RowChange {
                 table_index: index,
-                schema: "d".to_owned(),
-                table: (*t).to_owned(),
+                schema: "d".into(),
+                table: (*t).into(),
                 op: match (b, a) {
                     (None, _) => RowOp::Insert,
                     (Some(_), Some(_)) => RowOp::Update,

@@ -171,11 +171,7 @@ fn reconcile_binlog_reads_back_east() {
 
     // the mixed transaction: a clean insert and a conflicting update, in order
     let mixed = find(&ts, &format!("{a}:20"));
-    let ops: Vec<(RowOp, &str)> = mixed
-        .changes
-        .iter()
-        .map(|c| (c.op, c.table.as_str()))
-        .collect();
+    let ops: Vec<(RowOp, &str)> = mixed.changes.iter().map(|c| (c.op, &*c.table)).collect();
     assert_eq!(ops, [(RowOp::Insert, "orders"), (RowOp::Update, "stock")]);
     let update = &mixed.changes[1];
     let stock = mixed.table_of(update).unwrap();
