@@ -336,15 +336,19 @@ impl RowFilter for WestFilter {
         // signature place by place, cheapest to decode first and, among equally
         // cheap ones, those where East's rows differ most (a column East's inserts
         // all share is likely one most rows share).
+        let costs: Vec<u8> = retry_columns
+            .iter()
+            .map(|&c| {
+                desc.columns
+                    .get(c)
+                    .map_or(9, |c| decode_cost(&c.column_type, c.collation))
+            })
+            .collect();
         let mut first_order: Vec<usize> = (0..retry_columns.len()).collect();
         if let Some(r) = &watch.retry {
             first_order.sort_by_key(|&j| {
-                let cost = retry_columns
-                    .get(j)
-                    .and_then(|&c| desc.columns.get(c))
-                    .map_or(9, |c| decode_cost(&c.column_type, c.collation));
                 let seen = r.places.get(j).map_or(0, WatchSet::len);
-                (cost, std::cmp::Reverse(seen))
+                (costs.get(j).copied(), std::cmp::Reverse(seen))
             });
         }
         let retry_order = Arc::clone(
@@ -352,7 +356,7 @@ impl RowFilter for WestFilter {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .entry(layout)
-                .or_insert_with(|| Arc::new(PlaceOrder::new(first_order))),
+                .or_insert_with(|| Arc::new(PlaceOrder::new(first_order, costs))),
         );
         RowSelection::Probe(Arc::new(TableProbe {
             info,
@@ -407,15 +411,18 @@ struct TableProbe {
 const PLACE_SAMPLE: usize = 512;
 
 /// The order in which a layout's retry signature is checked, place by place, so
-/// that most West rows are told apart by their first value. It starts from a
-/// guess (cheap columns first); the first [`PLACE_SAMPLE`] rows checked have every
-/// place checked and counted, and the places that rejected most of them are then
-/// checked first. The order decides only how soon a row is rejected, never
+/// that most West rows are told apart cheaply. It starts from a guess (cheap
+/// columns first); the first [`PLACE_SAMPLE`] rows checked have every place
+/// checked and counted, and the places are then checked by their cost per row
+/// they reject, least first (a cheap place that rejects half the rows before a
+/// dear one that rejects them all). The order decides only how soon a row is rejected, never
 /// whether (see `TableProbe::repeats_east`), so the probes of all workers share it
 /// and may learn it in any order of rows.
 #[derive(Debug)]
 struct PlaceOrder {
     first: Vec<usize>,
+    /// Per place: the rough cost of checking it (`decode_cost`).
+    costs: Vec<u8>,
     sampled: AtomicUsize,
     /// Per place: sampled rows it rejected.
     rejected: Vec<AtomicUsize>,
@@ -423,10 +430,11 @@ struct PlaceOrder {
 }
 
 impl PlaceOrder {
-    fn new(first: Vec<usize>) -> PlaceOrder {
+    fn new(first: Vec<usize>, costs: Vec<u8>) -> PlaceOrder {
         let rejected = first.iter().map(|_| AtomicUsize::new(0)).collect();
         PlaceOrder {
             first,
+            costs,
             sampled: AtomicUsize::new(0),
             rejected,
             learned: OnceLock::new(),
@@ -439,7 +447,8 @@ impl PlaceOrder {
     }
 
     /// Counts a sampled row and the places that rejected it; the last sample
-    /// settles the order (most rejections first, ties in the first order).
+    /// settles the order (least cost per rejected row first, ties in the first
+    /// order).
     fn sample(&self, rejected_by: impl Iterator<Item = usize>) {
         for j in rejected_by {
             if let Some(n) = self.rejected.get(j) {
@@ -448,12 +457,18 @@ impl PlaceOrder {
         }
         if self.sampled.fetch_add(1, Ordering::Relaxed) + 1 == PLACE_SAMPLE {
             let mut order = self.first.clone();
-            order.sort_by_key(|&j| {
-                std::cmp::Reverse(
-                    self.rejected
-                        .get(j)
-                        .map_or(0, |n| n.load(Ordering::Relaxed)),
-                )
+            // cost / (rejected + 1), compared without division
+            let weigh = |j: usize| {
+                let cost = self.costs.get(j).map_or(9, |&c| u64::from(c));
+                let rejected = self
+                    .rejected
+                    .get(j)
+                    .map_or(0, |n| n.load(Ordering::Relaxed));
+                (cost, rejected as u64 + 1)
+            };
+            order.sort_by(|&a, &b| {
+                let ((ca, ra), (cb, rb)) = (weigh(a), weigh(b));
+                (ca * rb).cmp(&(cb * ra))
             });
             let _ = self.learned.set(order);
         }
@@ -1056,11 +1071,11 @@ mod tests {
         assert!(passed < 10_000, "{passed} of 100000 passed the bitmap");
     }
 
-    /// The retry places that rejected most sampled rows are checked first once
-    /// the sample is complete; before that, and for ties, the first guess holds.
+    /// Once the sample is complete, the retry places are checked by cost per
+    /// rejected row; before that, and for ties, the first guess holds.
     #[test]
-    fn retry_places_that_reject_most_rows_go_first() {
-        let order = PlaceOrder::new(vec![0, 1, 2]);
+    fn retry_places_that_reject_rows_cheapest_go_first() {
+        let order = PlaceOrder::new(vec![0, 1, 2], vec![1, 1, 1]);
         for n in 0..PLACE_SAMPLE {
             assert_eq!(order.learned(), None, "after {n} samples");
             // place 2 rejects every row, place 1 every other row, place 0 none
@@ -1071,11 +1086,19 @@ mod tests {
         // more samples (from workers that had not seen the order yet) change nothing
         order.sample([0].into_iter());
         assert_eq!(order.learned(), Some(&[2, 1, 0][..]));
-        let ties = PlaceOrder::new(vec![1, 0]);
+        let ties = PlaceOrder::new(vec![1, 0], vec![1, 1]);
         for _ in 0..PLACE_SAMPLE {
             ties.sample(std::iter::empty());
         }
         assert_eq!(ties.learned(), Some(&[1, 0][..]));
+        // a cheap place that rejects half the rows goes before a place three
+        // times dearer that rejects them all; one that rejects none goes last
+        let costly = PlaceOrder::new(vec![2, 0, 1], vec![1, 3, 2]);
+        for n in 0..PLACE_SAMPLE {
+            let by: Vec<usize> = if n % 2 == 0 { vec![0, 1] } else { vec![1] };
+            costly.sample(by.into_iter());
+        }
+        assert_eq!(costly.learned(), Some(&[0, 1, 2][..]));
     }
 
     /// A foreign key's parent key, as the probe reads it, follows the parent's key
