@@ -332,7 +332,7 @@ impl RowFilter for WestFilter {
         } else {
             Vec::new()
         };
-        // Until West's rows tell which places reject most of them, check the
+        // Until West's rows tell which places reject them most cheaply, check the
         // signature place by place, cheapest to decode first and, among equally
         // cheap ones, those where East's rows differ most (a column East's inserts
         // all share is likely one most rows share).
@@ -415,9 +415,9 @@ const PLACE_SAMPLE: usize = 512;
 /// columns first); the first [`PLACE_SAMPLE`] rows checked have every place
 /// checked and counted, and the places are then checked by their cost per row
 /// they reject, least first (a cheap place that rejects half the rows before a
-/// dear one that rejects them all). The order decides only how soon a row is rejected, never
-/// whether (see `TableProbe::repeats_east`), so the probes of all workers share it
-/// and may learn it in any order of rows.
+/// dear one that rejects them all). The order decides only how soon a row is
+/// rejected, never whether (see `TableProbe::repeats_east`), so the probes of all
+/// workers share it and may learn it in any order of rows.
 #[derive(Debug)]
 struct PlaceOrder {
     first: Vec<usize>,
