@@ -1145,6 +1145,26 @@ mod ranges_tests {
     }
 }
 
+/// The guess a scan makes of these histories: from West's history up to its first
+/// transaction whose GTID East's history lacks.
+#[cfg(test)]
+fn guess_from_prefix(
+    east: &GtidHistory,
+    west: &GtidHistory,
+) -> Result<DivergenceGuess, DivergenceError> {
+    let east_gtids = HistoryGtids::new(east);
+    let cut = west
+        .gtids
+        .iter()
+        .position(|g| !g.as_ref().is_some_and(|g| east_gtids.contains(g)))
+        .unwrap_or(west.gtids.len());
+    let prefix = GtidHistory {
+        gtids: west.gtids.iter().take(cut).collect(),
+        ..west.clone()
+    };
+    DivergenceGuess::new(east, east_gtids, &prefix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1260,17 +1280,7 @@ mod tests {
 
     /// The guess from West's prefix and its check against the full histories.
     fn guess_holds(east: &GtidHistory, west: &GtidHistory) -> bool {
-        let east_gtids = HistoryGtids::new(east);
-        let cut = west
-            .gtids
-            .iter()
-            .position(|g| !g.as_ref().is_some_and(|g| east_gtids.contains(g)))
-            .unwrap_or(west.gtids.len());
-        let prefix = GtidHistory {
-            gtids: west.gtids.iter().take(cut).collect(),
-            ..west.clone()
-        };
-        let guess = DivergenceGuess::new(east, east_gtids, &prefix).unwrap();
+        let guess = guess_from_prefix(east, west).unwrap();
         let found = find_divergence(east, west).unwrap();
         let holds = guess.holds_for(&found, west);
         if holds {
@@ -1510,20 +1520,7 @@ mod oracle_tests {
         ) {
             let e = mariadb_history(&shared, &east, &east_start);
             let w = mariadb_history(&shared, &west, &west_start);
-            let east_gtids = HistoryGtids::new(&e);
-            let cut = w
-                .gtids
-                .iter()
-                .position(|g| !g.as_ref().is_some_and(|g| east_gtids.contains(g)))
-                .unwrap_or(w.gtids.len());
-            let prefix = GtidHistory {
-                gtids: w.gtids.iter().take(cut).collect(),
-                ..w.clone()
-            };
-            if let (Ok(guess), Ok(found)) = (
-                DivergenceGuess::new(&e, east_gtids, &prefix),
-                find_divergence(&e, &w),
-            ) {
+            if let (Ok(guess), Ok(found)) = (guess_from_prefix(&e, &w), find_divergence(&e, &w)) {
                 if guess.holds_for(&found, &w) {
                     for g in e.gtids.iter() {
                         prop_assert_eq!(guess.is_east_only(g.as_ref()), found.is_east_only(g.as_ref()));
