@@ -1282,6 +1282,9 @@ impl State<'_> {
                     for (u, cols) in info.unique_keys.iter().enumerate() {
                         if let Some(t) = tuple(info, last, cols) {
                             if let Some(holders) = self.west_holders.get(&(st.name, u, t)) {
+                                // in the order of their keys, not the map's
+                                let mut holders: Vec<_> = holders.iter().collect();
+                                holders.sort_unstable();
                                 for (holder, what) in holders {
                                     if *holder != st.key_bytes {
                                         let names: Vec<&str> = cols
