@@ -302,6 +302,46 @@ fn fold<'s>(
     Ok((engine, facts))
 }
 
+/// Phases 2 and 3 with a guessed divergence, West read once (`west` holds only its
+/// history's prefix): the divergence of the full histories, West with its full
+/// history, and the engine, folded again with that divergence if the guess did not
+/// hold.
+fn fold_guessed<'s>(
+    east: &Side,
+    west: Side,
+    guess: DivergenceGuess,
+    config: Config,
+    schema: Option<&'s Schema>,
+) -> anyhow::Result<(Divergence, Side, WestPass<'s>)> {
+    tracing::info!(
+        "divergence: guessed from West's first {} transactions (those East has too), checked once West is read",
+        west.history.gtids.len()
+    );
+    let window = Window::Guess(guess.clone());
+    let mut seen = HistoryBuilder::default();
+    let (engine, facts) = fold(
+        east,
+        &west,
+        &window,
+        &window,
+        config.clone(),
+        schema,
+        Some(&mut seen),
+    )?;
+    let west = seen.into_side("West", west.input, facts);
+    let d = divergence_of(east, &west)?;
+    log_divergence(&d.description);
+    if guess.holds_for(&d, &west.history) {
+        return Ok((d, west, engine));
+    }
+    tracing::info!(
+        "the guessed divergence did not hold (West applied some of East's transactions after its own began): folding both sides again"
+    );
+    let found = Window::Gtid(d.clone());
+    let (engine, _) = fold(east, &west, &found, &found, config, schema, None)?;
+    Ok((d, west, engine))
+}
+
 /// A side's own GTIDs, in binlog order.
 fn own_gtids(history: &GtidHistory, window: &Window, side: &str) -> report::StringList {
     history
@@ -478,68 +518,39 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
         }
     }
     let schema = schema.as_ref();
-    let (east_window, west_window, west, divergence_text, engine) = match (
-        &args.east_from,
-        &args.west_from,
-        guess,
-    ) {
-        (Some(e), Some(w), _) => {
-            let (e, w) = (Bound::parse(e)?, Bound::parse(w)?);
-            let text = vec![format!("by position: East from {e:?}, West from {w:?}")];
-            log_divergence(&text);
-            let (east_window, west_window) = (Window::From(e), Window::From(w));
-            let (engine, _) = fold(
-                &east,
-                &west,
-                &east_window,
-                &west_window,
-                config,
-                schema,
-                None,
-            )?;
-            (east_window, west_window, west, text, engine)
-        }
-        (None, None, None) => {
-            let d = divergence_of(&east, &west)?;
-            let text = d.description.clone();
-            log_divergence(&text);
-            let window = Window::Gtid(d.clone());
-            let (engine, _) = fold(&east, &west, &window, &window, config, schema, None)?;
-            (window, Window::Gtid(d), west, text, engine)
-        }
-        (None, None, Some(guess)) => {
-            tracing::info!(
-                    "divergence: guessed from West's first {} transactions (those East has too), checked once West is read",
-                    west.history.gtids.len()
-                );
-            let window = Window::Guess(guess.clone());
-            let mut seen = HistoryBuilder::default();
-            let (engine, facts) = fold(
-                &east,
-                &west,
-                &window,
-                &window,
-                config.clone(),
-                schema,
-                Some(&mut seen),
-            )?;
-            let west = seen.into_side("West", west.input, facts);
-            let d = divergence_of(&east, &west)?;
-            let text = d.description.clone();
-            log_divergence(&text);
-            let window = Window::Gtid(d.clone());
-            if guess.holds_for(&d, &west.history) {
-                (window, Window::Gtid(d), west, text, engine)
-            } else {
-                tracing::info!(
-                        "the guessed divergence did not hold (West applied some of East's transactions after its own began): folding both sides again"
-                    );
+    let (east_window, west_window, west, divergence_text, engine) =
+        match (&args.east_from, &args.west_from, guess) {
+            (Some(e), Some(w), _) => {
+                let (e, w) = (Bound::parse(e)?, Bound::parse(w)?);
+                let text = vec![format!("by position: East from {e:?}, West from {w:?}")];
+                log_divergence(&text);
+                let (east_window, west_window) = (Window::From(e), Window::From(w));
+                let (engine, _) = fold(
+                    &east,
+                    &west,
+                    &east_window,
+                    &west_window,
+                    config,
+                    schema,
+                    None,
+                )?;
+                (east_window, west_window, west, text, engine)
+            }
+            (None, None, None) => {
+                let d = divergence_of(&east, &west)?;
+                let text = d.description.clone();
+                log_divergence(&text);
+                let window = Window::Gtid(d.clone());
                 let (engine, _) = fold(&east, &west, &window, &window, config, schema, None)?;
                 (window, Window::Gtid(d), west, text, engine)
             }
-        }
-        _ => bail!("give both --east-from and --west-from, or neither (then GTIDs decide)"),
-    };
+            (None, None, Some(guess)) => {
+                let (d, west, engine) = fold_guessed(&east, west, guess, config, schema)?;
+                let text = d.description.clone();
+                (Window::Gtid(d.clone()), Window::Gtid(d), west, text, engine)
+            }
+            _ => bail!("give both --east-from and --west-from, or neither (then GTIDs decide)"),
+        };
     // Each side's own GTIDs for the plan's header (West's can be many: 561k in the
     // benchmark) are listed while the items are classified.
     let (outcome, (east_gtids, west_gtids)) = std::thread::scope(|scope| {
