@@ -187,6 +187,62 @@ fn a_transaction_west_applied_late_is_not_easts_own() {
     );
 }
 
+/// East streamed from its server and West read from files: East's server is
+/// streamed from the binlog of its first own transaction (the divergence is guessed
+/// before West is read), and the worksheet is that of the scan of both sides' files.
+#[test]
+fn a_live_east_with_west_files_streams_east_from_its_first_own_binlog() {
+    if !live_servers_available("a_live_east_with_west_files_streams_east_from_its_first_own_binlog")
+    {
+        return;
+    }
+    let script = SplitBrainScript::new(
+        "CREATE DATABASE d; CREATE TABLE d.t (id INT PRIMARY KEY, v VARCHAR(20));
+         INSERT INTO d.t VALUES (1, 'a'), (2, 'b');",
+        "FLUSH BINARY LOGS; UPDATE d.t SET v = 'east' WHERE id = 1;
+         INSERT INTO d.t VALUES (3, 'c');",
+        "UPDATE d.t SET v = 'west' WHERE id = 2;",
+        GtidLayout::SameDomain,
+    );
+    let brain = SplitBrain::run(&script).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let exported = brain.export(&dir.path().join("binlogs")).unwrap();
+    let east_files = dir.path().join("binlogs/east");
+    let west_files = dir.path().join("binlogs/west");
+    let from_files = scan_csv(
+        east_files.to_str().unwrap(),
+        west_files.to_str().unwrap(),
+        &exported.schema,
+        &[],
+        &dir.path().join("out-files"),
+    );
+    let out = dir.path().join("out-mixed");
+    let scan = run(
+        reconcile()
+            .env("RECONCILE_LOG", "info")
+            .args(["scan", "--east", &brain.east.url(), "--west"])
+            .arg(&west_files)
+            .arg("--schema")
+            .arg(&exported.schema)
+            .arg("--out")
+            .arg(&out),
+        true,
+    );
+    let log = String::from_utf8_lossy(&scan.stderr);
+    // East's own transactions begin in its second binlog: phase 2 starts there
+    let phase2 = log
+        .split("phase 2/3")
+        .nth(1)
+        .and_then(|rest| rest.lines().find(|l| l.contains("streaming the binlog")))
+        .unwrap_or_else(|| panic!("no stream in phase 2:\n{log}"));
+    assert!(phase2.contains("from=\"mariadb-bin.000002\""), "{phase2}");
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(out.join("conflicts.csv")).unwrap()),
+        String::from_utf8_lossy(&from_files),
+        "the mixed scan's worksheet differs from the file scan's"
+    );
+}
+
 /// A small split-brain whose shared part creates the accounts the tests use.
 fn small_brain() -> SplitBrain {
     let shared = "CREATE USER 'ops'@'127.0.0.1' IDENTIFIED BY 'pw-9f3Kq!x';

@@ -96,9 +96,9 @@ impl Side {
     /// The binlog holding the side's first own transaction: a server is
     /// streamed from there in the second pass (files are read whole).
     fn first_own_file(&self, window: &Window, key: &str) -> Option<&str> {
-        let Window::Gtid(_) = window else {
+        if let Window::From(_) = window {
             return None;
-        };
+        }
         let i = self
             .history
             .gtids
