@@ -108,6 +108,24 @@ fn a_live_scan_of_conflicts_equals_the_file_scan() {
     assert_live_equals_files(&brain, &["--volatile-columns", "shop.tickets.opened_at"]);
 }
 
+/// Scans `east` (files or a URL) and West's files into `out`; the info log.
+fn scan_logged(east: &std::ffi::OsStr, west: &Path, schema: &Path, out: &Path) -> String {
+    let scan = run(
+        reconcile()
+            .env("RECONCILE_LOG", "info")
+            .args(["scan", "--east"])
+            .arg(east)
+            .arg("--west")
+            .arg(west)
+            .arg("--schema")
+            .arg(schema)
+            .arg("--out")
+            .arg(out),
+        true,
+    );
+    String::from_utf8_lossy(&scan.stderr).into_owned()
+}
+
 /// West applied East's first own transaction late, after its own writes began
 /// (replication restarted for a moment): the scan of West's files guesses the
 /// divergence from West's first transactions, finds the guess wrong once West is
@@ -155,20 +173,12 @@ fn a_transaction_west_applied_late_is_not_easts_own() {
     let dir = tempfile::tempdir().unwrap();
     let exported = brain.export(&dir.path().join("binlogs")).unwrap();
     let out = dir.path().join("out-files");
-    let scan = run(
-        reconcile()
-            .env("RECONCILE_LOG", "info")
-            .args(["scan", "--east"])
-            .arg(dir.path().join("binlogs/east"))
-            .arg("--west")
-            .arg(dir.path().join("binlogs/west"))
-            .arg("--schema")
-            .arg(&exported.schema)
-            .arg("--out")
-            .arg(&out),
-        true,
+    let log = scan_logged(
+        dir.path().join("binlogs/east").as_os_str(),
+        &dir.path().join("binlogs/west"),
+        &exported.schema,
+        &out,
     );
-    let log = String::from_utf8_lossy(&scan.stderr);
     assert!(log.contains("did not hold"), "{log}");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
@@ -217,18 +227,12 @@ fn a_live_east_with_west_files_streams_east_from_its_first_own_binlog() {
         &dir.path().join("out-files"),
     );
     let out = dir.path().join("out-mixed");
-    let scan = run(
-        reconcile()
-            .env("RECONCILE_LOG", "info")
-            .args(["scan", "--east", &brain.east.url(), "--west"])
-            .arg(&west_files)
-            .arg("--schema")
-            .arg(&exported.schema)
-            .arg("--out")
-            .arg(&out),
-        true,
+    let log = scan_logged(
+        brain.east.url().as_ref(),
+        &west_files,
+        &exported.schema,
+        &out,
     );
-    let log = String::from_utf8_lossy(&scan.stderr);
     // East's own transactions begin in its second binlog: phase 2 starts there
     let phase2 = log
         .split("phase 2/3")
