@@ -82,10 +82,11 @@ pub fn run_events(run: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
     })
 }
 
-/// The event size an event's header gives (bytes 9 to 12), if `event` holds them.
+/// The event size an event's header gives, if `event` holds a whole header.
 fn event_size(event: &[u8]) -> Option<usize> {
-    let size = <[u8; 4]>::try_from(event.get(9..13)?).ok()?;
-    Some(u32::from_le_bytes(size) as usize)
+    EventHeader::parse(event)
+        .ok()
+        .map(|header| header.event_size as usize)
 }
 
 /// What [`FileSource`] found next, as positions in its window.
