@@ -394,7 +394,7 @@ impl Acc {
 
 /// How many tables' [`TableShared`] [`Scratch`] keeps: a transaction's rows
 /// events take turns among a few tables.
-const WIDTHS_KEPT: usize = 8;
+const TABLES_KEPT: usize = 8;
 
 /// What the rows of one table description share.
 #[derive(Debug)]
@@ -439,21 +439,26 @@ impl Scratch {
 
     /// The entry of `table`, made if there is none (so always some).
     fn shared(&mut self, table: &Arc<TableDescription>) -> Option<&TableShared> {
-        if !self.tables.iter().any(|t| Arc::ptr_eq(&t.table, table)) {
-            if self.tables.len() >= WIDTHS_KEPT {
-                self.tables.remove(0);
-            }
-            self.tables.push(TableShared {
-                table: Arc::clone(table),
-                widths: widths(table).into(),
-                schema: table.schema.as_str().into(),
-                name: table.table.as_str().into(),
-            });
-        }
-        self.tables
+        let at = match self
+            .tables
             .iter()
-            .rev()
-            .find(|t| Arc::ptr_eq(&t.table, table))
+            .position(|t| Arc::ptr_eq(&t.table, table))
+        {
+            Some(at) => at,
+            None => {
+                if self.tables.len() >= TABLES_KEPT {
+                    self.tables.remove(0);
+                }
+                self.tables.push(TableShared {
+                    table: Arc::clone(table),
+                    widths: widths(table).into(),
+                    schema: table.schema.as_str().into(),
+                    name: table.table.as_str().into(),
+                });
+                self.tables.len() - 1
+            }
+        };
+        self.tables.get(at)
     }
 }
 
@@ -515,6 +520,7 @@ pub(crate) fn read_rows(
             // Every row decoded; a partial JSON update (whose images need the before
             // image's documents) is judged on its decoded rows.
             let rows = decode_rows(raw, table)?;
+            let names = scratch.names(table);
             stats.rows_decoded += rows.len() as u64;
             for r in rows {
                 let keep = match selection {
@@ -535,7 +541,7 @@ pub(crate) fn read_rows(
                 };
                 if keep {
                     acc.changes.push(row_change(
-                        scratch.names(table),
+                        names.clone(),
                         table_index,
                         raw.op,
                         r.before,
@@ -636,6 +642,8 @@ fn probe_rows(
     check_width(raw, table)?;
     let ncols = table.columns.len();
     let widths = scratch.widths(table);
+    // taken at the first kept change: most events keep none
+    let mut names = None;
     let image = crate::rows::image_kind(table, raw.cols, raw.width);
     let (has_before, has_after) = match raw.op {
         RowOp::Insert => (false, true),
@@ -732,8 +740,9 @@ fn probe_rows(
             None
         };
         stats.rows_decoded += 1;
+        let names = names.get_or_insert_with(|| scratch.names(table));
         acc.changes.push(row_change(
-            scratch.names(table),
+            names.clone(),
             table_index,
             raw.op,
             before,
