@@ -48,6 +48,15 @@ struct KeyState {
     fk_notes: Vec<String>,
 }
 
+/// A West row holding a unique value that East's final row of another key takes.
+#[derive(Debug)]
+struct WestHolder {
+    /// The row's key as `(column, value)`.
+    key: Vec<(String, Value)>,
+    /// The West transaction that last wrote the row.
+    label: Arc<str>,
+}
+
 /// A foreign-key parent that an East row needs on West.
 #[derive(Debug, Default)]
 struct ParentWatch {
@@ -94,8 +103,9 @@ struct State<'s> {
     west_counts: SideCounts,
     notes: Vec<String>,
     // Built when East is complete, fed by West.
-    unique_interest: HashSet<(NameId, usize, KeyBytes)>,
-    west_holders: HashMap<(NameId, usize, KeyBytes), HashMap<KeyBytes, String>>,
+    /// The unique values East's final rows take, per table and unique key index,
+    /// each with the West rows that hold it (by key bytes, so in their order).
+    west_holders: HashMap<(NameId, usize), HashMap<KeyBytes, BTreeMap<KeyBytes, WestHolder>>>,
     parents: HashMap<(NameId, KeyBytes), ParentWatch>,
     deleted_parents: HashMap<(NameId, KeyBytes), usize>,
     retry_sigs: HashMap<(NameId, Vec<u8>), Vec<usize>>,
@@ -191,6 +201,7 @@ impl<'s> EastPass<'s> {
             }
         }
         let infos: Vec<usize> = tx.tables.iter().map(|d| s.table_info(d)).collect();
+        let gtid: Arc<str> = Arc::from(label.as_str());
         for change in &tx.changes {
             s.east_counts.row_changes += 1;
             *s.east_counts
@@ -203,23 +214,21 @@ impl<'s> EastPass<'s> {
                 ));
                 continue;
             };
-            for (before, after) in
-                split_by_key(&s.tables[ti], change.before.as_ref(), change.after.as_ref())
+            let info = Arc::clone(&s.tables[ti]);
+            for (before, after, key_bytes) in
+                parts_by_key(&info, change.before.as_ref(), change.after.as_ref())
             {
-                let Some((key_bytes, key)) =
-                    before.or(after).and_then(|r| key_of(&s.tables[ti], r))
-                else {
-                    continue;
-                };
-                let name = s.name_id(&s.tables[ti].schema.clone(), &s.tables[ti].table.clone());
-                let generated = s.tables[ti].generated.clone();
+                let name = s.name_id(&info.schema, &info.table);
                 match s.keys.get(&(name, key_bytes.clone())) {
                     Some(&i) => {
-                        s.states[i].east.push(before, after, &label, &generated);
+                        s.states[i].east.push(before, after, &gtid, &info.generated);
                         let first = s.states[i].first_tx;
                         s.unite(first, tx_index);
                     }
                     None => {
+                        let Some(key) = before.or(after).and_then(|r| key_values(&info, r)) else {
+                            continue;
+                        };
                         s.seq += 1;
                         let state = KeyState {
                             table: ti,
@@ -228,7 +237,7 @@ impl<'s> EastPass<'s> {
                             key,
                             order: s.seq,
                             first_tx: tx_index,
-                            east: SideFold::new(before, after, &label, &generated),
+                            east: SideFold::new(before, after, &gtid, &info.generated),
                             west: None,
                             fk_notes: Vec::new(),
                         };
@@ -247,25 +256,36 @@ impl<'s> EastPass<'s> {
     }
 }
 
-/// An update that changes the key is a delete of the old key and an insert of the new.
-fn split_by_key<'r>(
+/// One part of a row change as the engine folds it: its before and after images
+/// and the bytes of its key.
+type Part<'r> = (Option<&'r Row>, Option<&'r Row>, KeyBytes);
+
+/// The parts of a change, each with its key: an update that changes the key is a
+/// delete of the old key and an insert of the new. A part's key is that of its
+/// before image when it has one; a part without a key is left out.
+fn parts_by_key<'r>(
     info: &TableInfo,
     before: Option<&'r Row>,
     after: Option<&'r Row>,
-) -> Vec<(Option<&'r Row>, Option<&'r Row>)> {
-    match (before, after) {
-        (Some(b), Some(a)) => match (key_of(info, b), key_of(info, a)) {
-            (Some((kb, _)), Some((ka, _))) if kb != ka => vec![(Some(b), None), (None, Some(a))],
-            _ => vec![(Some(b), Some(a))],
+) -> impl Iterator<Item = Part<'r>> {
+    let parts: [Option<Part<'r>>; 2] = match (before, after) {
+        (Some(b), Some(a)) => match (key_bytes(info, b), key_bytes(info, a)) {
+            (Some(kb), Some(ka)) if kb != ka => {
+                [Some((Some(b), None, kb)), Some((None, Some(a), ka))]
+            }
+            (kb, _) => [kb.map(|k| (Some(b), Some(a), k)), None],
         },
-        (b, a) if b.is_some() || a.is_some() => vec![(b, a)],
-        _ => Vec::new(),
-    }
+        (b, a) => [
+            b.or(a).and_then(|r| key_bytes(info, r)).map(|k| (b, a, k)),
+            None,
+        ],
+    };
+    parts.into_iter().flatten()
 }
 
-/// The identity of a row: its identity-key values, or every non-generated value.
-pub(crate) fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(String, Value)>)> {
-    let bytes = key_bytes(info, row)?;
+/// The identity of a row as `(column, value)` pairs: its identity-key values, or
+/// every non-generated value; `None` exactly when [`key_bytes`] gives none.
+fn key_values(info: &TableInfo, row: &Row) -> Option<Vec<(String, Value)>> {
     let columns: Vec<usize> = match &info.identity {
         Some(cols) => cols.clone(),
         None => (0..row.values.len())
@@ -282,10 +302,10 @@ pub(crate) fn key_of(info: &TableInfo, row: &Row) -> Option<(KeyBytes, Vec<(Stri
             .unwrap_or_else(|| format!("@{}", c + 1));
         values.push((name, value.clone()));
     }
-    Some((bytes, values))
+    Some(values)
 }
 
-/// The bytes of a row's identity ([`key_of`]), `None` when a key column is absent.
+/// The bytes of a row's identity ([`key_values`]), `None` when a key column is absent.
 pub(crate) fn key_bytes(info: &TableInfo, row: &Row) -> Option<KeyBytes> {
     let mut out = Vec::with_capacity(32);
     key_bytes_into(info, row, &mut out).then_some(out)
@@ -359,13 +379,19 @@ fn weighed(rule: Option<CompareRule>, value: &Value) -> Value {
 /// present and none is NULL.
 pub(crate) fn tuple(info: &TableInfo, row: &Row, columns: &[usize]) -> Option<KeyBytes> {
     let mut out = Vec::new();
+    tuple_into(info, row, columns, &mut out).then_some(out)
+}
+
+/// [`tuple`] into a buffer (cleared first); `false` where `tuple` gives `None`.
+fn tuple_into(info: &TableInfo, row: &Row, columns: &[usize], out: &mut Vec<u8>) -> bool {
+    out.clear();
     for &c in columns {
-        match row.values.get(c)?.as_ref()? {
-            Value::Null => return None,
-            v => encode_weighed(info.collations.get(c).copied().flatten(), v, &mut out),
+        match row.values.get(c).and_then(Option::as_ref) {
+            None | Some(Value::Null) => return false,
+            Some(v) => encode_weighed(info.collations.get(c).copied().flatten(), v, out),
         }
     }
-    Some(out)
+    true
 }
 
 /// The columns of a retry signature: every column but the identity, volatile and
@@ -539,7 +565,11 @@ impl<'s> State<'s> {
             let east = self.states[i].east.clone();
             for (u, cols) in info.unique_keys.iter().enumerate() {
                 if let Some(t) = east.last.as_ref().and_then(|r| tuple(&info, r, cols)) {
-                    self.unique_interest.insert((name, u, t.clone()));
+                    self.west_holders
+                        .entry((name, u))
+                        .or_default()
+                        .entry(t.clone())
+                        .or_default();
                     takers.push(((name, u, t), i));
                 }
                 if let Some(t) = east.base.as_ref().and_then(|r| tuple(&info, r, cols)) {
@@ -660,7 +690,9 @@ impl WestPass<'_> {
         if tx.changes.is_empty() && notes.peek().is_none() {
             return;
         }
-        let label = label.unwrap_or_else(|| label_of(tx));
+        let label: Arc<str> = Arc::from(label.unwrap_or_else(|| label_of(tx)));
+        // a unique key's values, before and after the change
+        let (mut before_tuple, mut after_tuple) = (Vec::new(), Vec::new());
         for (n, change) in tx.changes.iter().enumerate() {
             while let Some((_, name, key)) = notes.next_if(|(at, _, _)| *at <= n) {
                 s.skipped_change(name, key);
@@ -683,11 +715,19 @@ impl WestPass<'_> {
                 &label,
             );
             let mut touched = false;
-            for (before, after) in
-                split_by_key(&info, change.before.as_ref(), change.after.as_ref())
+            for (before, after, key_bytes) in
+                parts_by_key(&info, change.before.as_ref(), change.after.as_ref())
             {
-                let Some((key_bytes, key)) = before.or(after).and_then(|r| key_of(&info, r)) else {
-                    continue;
+                // the key as `(column, value)`, made when a message needs it
+                let mut key: Option<Vec<(String, Value)>> = None;
+                let mut key_named = || {
+                    key.get_or_insert_with(|| {
+                        before
+                            .or(after)
+                            .and_then(|r| key_values(&info, r))
+                            .unwrap_or_default()
+                    })
+                    .clone()
                 };
                 // looked up in several maps: made once
                 let name_key = (name, key_bytes);
@@ -703,7 +743,7 @@ impl WestPass<'_> {
                     }
                 }
                 if let Some(p) = s.parents.get_mut(&name_key) {
-                    p.west_present = Some((after.is_some(), label.clone()));
+                    p.west_present = Some((after.is_some(), label.to_string()));
                 }
                 // A later West change of a retry row: is it still the same row?
                 if before.is_some() && s.retry_west.contains_key(&name_key) {
@@ -716,17 +756,29 @@ impl WestPass<'_> {
                 }
                 // Which West rows hold the unique values East's rows take.
                 for (u, cols) in info.unique_keys.iter().enumerate() {
-                    if let Some(t) = before.and_then(|r| tuple(&info, r, cols)) {
-                        if let Some(h) = s.west_holders.get_mut(&(name, u, t)) {
+                    let Some(values) = s.west_holders.get_mut(&(name, u)) else {
+                        continue;
+                    };
+                    let had = before.is_some_and(|r| tuple_into(&info, r, cols, &mut before_tuple));
+                    let has = after.is_some_and(|r| tuple_into(&info, r, cols, &mut after_tuple));
+                    if had && !(has && before_tuple == after_tuple) {
+                        if let Some(h) = values.get_mut(before_tuple.as_slice()) {
                             h.remove(key_bytes);
                         }
                     }
-                    if let Some(t) = after.and_then(|r| tuple(&info, r, cols)) {
-                        if s.unique_interest.contains(&(name, u, t.clone())) {
-                            s.west_holders.entry((name, u, t)).or_default().insert(
-                                key_bytes.clone(),
-                                format!("{} (West, {label})", key_text(&key)),
-                            );
+                    if has {
+                        if let Some(h) = values.get_mut(after_tuple.as_slice()) {
+                            match h.get_mut(key_bytes) {
+                                // still held by the row: named by its latest writer
+                                Some(holder) => holder.label = Arc::clone(&label),
+                                None => {
+                                    let holder = WestHolder {
+                                        key: key_named(),
+                                        label: Arc::clone(&label),
+                                    };
+                                    h.insert(key_bytes.clone(), holder);
+                                }
+                            }
                         }
                     }
                 }
@@ -739,7 +791,7 @@ impl WestPass<'_> {
                                     "East deleted it, but West's {label} gives it a child in {}.{} {}",
                                     info.schema,
                                     info.table,
-                                    key_text(&key)
+                                    key_text(&key_named())
                                 ));
                             }
                         }
@@ -754,7 +806,7 @@ impl WestPass<'_> {
                                             name,
                                             key_bytes.clone(),
                                             sig.clone(),
-                                            key.clone(),
+                                            key_named(),
                                         ));
                                         s.retry_west
                                             .entry((name, key_bytes.clone()))
@@ -837,9 +889,11 @@ impl State<'_> {
                 t.cascade.insert(key.clone());
             }
         }
-        for (name, u, values) in &self.unique_interest {
+        for ((name, u), values) in &self.west_holders {
             if let Some(t) = entry(&mut tables, &names, *name) {
-                t.insert_unique(*u, values.clone());
+                for v in values.keys() {
+                    t.insert_unique(*u, v.clone());
+                }
             }
         }
         for (name, sig) in self.retry_sigs.keys() {
@@ -886,13 +940,16 @@ impl State<'_> {
         label: &str,
     ) {
         let Some(before) = before else { return };
-        let Some((old_key, _)) = key_of(info, before) else {
+        if self.cascade_watch.is_empty() {
+            return;
+        }
+        let Some(old_key) = key_bytes(info, before) else {
             return;
         };
         let Some(watchers) = self.cascade_watch.get(&(name, old_key.clone())).cloned() else {
             return;
         };
-        let new_key = after.and_then(|a| key_of(info, a)).map(|(k, _)| k);
+        let new_key = after.and_then(|a| key_bytes(info, a));
         let deleted = after.is_none();
         if !deleted && new_key.as_ref() == Some(&old_key) {
             return; // The parent's key did not change: nothing cascades.
@@ -943,7 +1000,7 @@ impl State<'_> {
                 }
                 FkAction::Restrict | FkAction::NoAction => continue,
             };
-            let gtid = format!(
+            let gtid: Arc<str> = Arc::from(format!(
                 "{label} (ON {} {} from {}.{})",
                 if deleted { "DELETE" } else { "UPDATE" },
                 if action == FkAction::Cascade {
@@ -953,7 +1010,7 @@ impl State<'_> {
                 },
                 info.schema,
                 info.table
-            );
+            ));
             match &mut self.states[i].west {
                 Some(w) => w.push(Some(&current), new_row.as_ref(), &gtid, &child.generated),
                 None => {
@@ -1281,11 +1338,13 @@ impl State<'_> {
                 if let Some(last) = &st.east.last {
                     for (u, cols) in info.unique_keys.iter().enumerate() {
                         if let Some(t) = tuple(info, last, cols) {
-                            if let Some(holders) = self.west_holders.get(&(st.name, u, t)) {
-                                // in the order of their keys, not the map's
-                                let mut holders: Vec<_> = holders.iter().collect();
-                                holders.sort_unstable();
-                                for (holder, what) in holders {
+                            let holders = self
+                                .west_holders
+                                .get(&(st.name, u))
+                                .and_then(|values| values.get(&t));
+                            if let Some(holders) = holders {
+                                // in the order of their keys
+                                for (holder, h) in holders {
                                     if *holder != st.key_bytes {
                                         let names: Vec<&str> = cols
                                             .iter()
@@ -1296,8 +1355,10 @@ impl State<'_> {
                                         reasons.push((
                                             Kind::UniqueCollision,
                                             format!(
-                                                "its ({}) value is held on West by {what}",
-                                                names.join(", ")
+                                                "its ({}) value is held on West by {} (West, {})",
+                                                names.join(", "),
+                                                key_text(&h.key),
+                                                h.label
                                             ),
                                         ));
                                     }
@@ -1463,11 +1524,11 @@ impl State<'_> {
                 .as_ref()
                 .map(|w| names(changed_columns(w.base.as_ref(), w.last.as_ref(), generated)))
                 .unwrap_or_default(),
-            east_gtids: st.east.gtids.clone(),
+            east_gtids: st.east.gtids.iter().map(|g| g.to_string()).collect(),
             west_gtids: st
                 .west
                 .as_ref()
-                .map(|w| w.gtids.clone())
+                .map(|w| w.gtids.iter().map(|g| g.to_string()).collect())
                 .unwrap_or_default(),
             reason,
         }

@@ -1,5 +1,7 @@
 //! Folding one side's changes of one key into its net change: base → final.
 
+use std::sync::Arc;
+
 use reconcile_binlog::Row;
 
 use crate::compare::{compare_rows, is_full, RowCmp};
@@ -12,8 +14,9 @@ pub(crate) struct SideFold {
     pub base: Option<Row>,
     /// The row after the side's last change (`None`: absent).
     pub last: Option<Row>,
-    /// Transactions (GTIDs or positions) that changed the key, in order.
-    pub gtids: Vec<String>,
+    /// Transactions (GTIDs or positions) that changed the key, in order (each
+    /// transaction's label is shared by every key it changed).
+    pub gtids: Vec<Arc<str>>,
     /// The side's own history is not a chain: a change's before image differs from
     /// the previous change's after image (missing transactions).
     pub broken: Option<String>,
@@ -45,7 +48,7 @@ impl SideFold {
     pub fn new(
         before: Option<&Row>,
         after: Option<&Row>,
-        gtid: &str,
+        gtid: &Arc<str>,
         generated: &[bool],
     ) -> SideFold {
         let partial = lacks_columns(before, after, generated);
@@ -58,7 +61,7 @@ impl SideFold {
                     a.clone()
                 }
             }),
-            gtids: vec![gtid.to_owned()],
+            gtids: vec![Arc::clone(gtid)],
             broken: None,
             partial,
         }
@@ -69,7 +72,7 @@ impl SideFold {
         &mut self,
         before: Option<&Row>,
         after: Option<&Row>,
-        gtid: &str,
+        gtid: &Arc<str>,
         generated: &[bool],
     ) {
         let partial = lacks_columns(before, after, generated);
@@ -79,7 +82,7 @@ impl SideFold {
                 RowCmp::Different => {
                     self.broken = Some(format!(
                         "in {gtid} the row before the change is not the row {} left: the history has a gap",
-                        self.gtids.last().map(String::as_str).unwrap_or("the previous change")
+                        self.gtids.last().map(|g| &**g).unwrap_or("the previous change")
                     ));
                 }
                 RowCmp::Unknown => self.partial = true,
@@ -98,8 +101,8 @@ impl SideFold {
                 a.clone()
             }
         });
-        if self.gtids.last().map(String::as_str) != Some(gtid) {
-            self.gtids.push(gtid.to_owned());
+        if self.gtids.last().map(|g| &**g) != Some(&**gtid) {
+            self.gtids.push(Arc::clone(gtid));
         }
     }
 
@@ -123,6 +126,10 @@ mod tests {
 
     use super::*;
 
+    fn gtid(label: &str) -> Arc<str> {
+        Arc::from(label)
+    }
+
     fn row(values: &[i64]) -> Row {
         Row {
             values: values.iter().map(|v| Some(Value::Int(*v))).collect(),
@@ -131,26 +138,26 @@ mod tests {
 
     #[test]
     fn insert_then_update_then_delete_nets_to_none() {
-        let mut f = SideFold::new(None, Some(&row(&[1, 10])), "a", &[]);
-        f.push(Some(&row(&[1, 10])), Some(&row(&[1, 11])), "b", &[]);
+        let mut f = SideFold::new(None, Some(&row(&[1, 10])), &gtid("a"), &[]);
+        f.push(Some(&row(&[1, 10])), Some(&row(&[1, 11])), &gtid("b"), &[]);
         assert_eq!(f.net(&[]), NetOp::Insert);
-        f.push(Some(&row(&[1, 11])), None, "c", &[]);
+        f.push(Some(&row(&[1, 11])), None, &gtid("c"), &[]);
         assert_eq!(f.net(&[]), NetOp::None);
         assert!(f.broken.is_none());
-        assert_eq!(f.gtids, ["a", "b", "c"]);
+        assert_eq!(f.gtids, [gtid("a"), gtid("b"), gtid("c")]);
     }
 
     #[test]
     fn a_gap_in_the_chain_is_noticed() {
-        let mut f = SideFold::new(Some(&row(&[1, 10])), Some(&row(&[1, 11])), "a", &[]);
-        f.push(Some(&row(&[1, 99])), Some(&row(&[1, 12])), "b", &[]);
+        let mut f = SideFold::new(Some(&row(&[1, 10])), Some(&row(&[1, 11])), &gtid("a"), &[]);
+        f.push(Some(&row(&[1, 99])), Some(&row(&[1, 12])), &gtid("b"), &[]);
         assert!(f.broken.as_deref().unwrap().contains("in b"));
     }
 
     #[test]
     fn update_back_to_base_is_no_change() {
-        let mut f = SideFold::new(Some(&row(&[1, 10])), Some(&row(&[1, 11])), "a", &[]);
-        f.push(Some(&row(&[1, 11])), Some(&row(&[1, 10])), "b", &[]);
+        let mut f = SideFold::new(Some(&row(&[1, 10])), Some(&row(&[1, 11])), &gtid("a"), &[]);
+        f.push(Some(&row(&[1, 11])), Some(&row(&[1, 10])), &gtid("b"), &[]);
         assert_eq!(f.net(&[]), NetOp::None);
     }
 
@@ -160,7 +167,7 @@ mod tests {
         let after = Row {
             values: vec![Some(Value::Int(1)), Some(Value::Int(11)), None],
         };
-        let f = SideFold::new(Some(&before), Some(&after), "a", &[]);
+        let f = SideFold::new(Some(&before), Some(&after), &gtid("a"), &[]);
         assert!(f.partial);
         assert_eq!(f.last.unwrap(), row(&[1, 11, 20]));
     }

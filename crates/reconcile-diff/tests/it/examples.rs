@@ -120,6 +120,28 @@ fn unique_holders_are_named_in_the_same_order_every_time() {
     }
 }
 
+/// A West row that keeps the unique value through later changes still holds it,
+/// named by the transaction that wrote it last; a West row that gave the value up
+/// holds it no more.
+#[test]
+fn a_unique_holder_is_named_by_its_latest_writer_until_it_lets_go() {
+    let outcome = run(
+        &[vec![upd(r(1, 0, 0), r(1, 4, 0))]],
+        &[
+            vec![ins(r(7, 4, 0))],             // 0-2-12
+            vec![upd(r(7, 4, 0), r(7, 4, 5))], // 0-2-13: keeps email 4
+            vec![ins(r(6, 4, 0))],             // 0-2-14
+            vec![upd(r(6, 4, 0), r(6, 3, 0))], // 0-2-15: lets email 4 go
+        ],
+    );
+    let item = by_key(&outcome)[&1];
+    assert_eq!(item.kind, Some(Kind::UniqueCollision));
+    let reason = &item.reason;
+    assert!(reason.contains("{\"id\":7} (West, 0-2-13)"), "{reason}");
+    assert!(!reason.contains("0-2-12"), "{reason}");
+    assert!(!reason.contains("\"id\":6"), "{reason}");
+}
+
 /// Regression (found by the property test): West inserted the same row as East's
 /// insert under key 2 (a retry), then moved it to key 3, and later reused key 2 for
 /// another row. No West row repeats East's insert any more: it is not a retry.
