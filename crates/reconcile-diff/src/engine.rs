@@ -876,40 +876,35 @@ impl State<'_> {
         }
         for st in &self.states {
             if let Some(t) = entry(&mut tables, &names, st.name) {
-                t.keys.insert(st.key_bytes.clone());
+                t.keys.insert(&st.key_bytes);
             }
         }
         for (name, key) in self.parents.keys() {
             if let Some(t) = entry(&mut tables, &names, *name) {
-                t.keys.insert(key.clone());
+                t.keys.insert(key);
             }
         }
         for (name, key) in self.cascade_watch.keys() {
             if let Some(t) = entry(&mut tables, &names, *name) {
-                t.cascade.insert(key.clone());
+                t.cascade.insert(key);
             }
         }
         for ((name, u), values) in &self.west_holders {
             if let Some(t) = entry(&mut tables, &names, *name) {
                 for v in values.keys() {
-                    t.insert_unique(*u, v.clone());
+                    t.insert_unique(*u, v);
                 }
             }
         }
         for (name, sig) in self.retry_sigs.keys() {
             if let Some(t) = entry(&mut tables, &names, *name) {
-                t.retry
-                    .get_or_insert_with(RetryWatch::default)
-                    .insert(sig.clone());
+                t.retry.get_or_insert_with(RetryWatch::default).insert(sig);
             }
         }
         let mut deleted_parents: HashMap<(String, String), WatchSet> = HashMap::default();
         for (name, key) in self.deleted_parents.keys() {
             if let Some(n) = names.get(name) {
-                deleted_parents
-                    .entry(n.clone())
-                    .or_default()
-                    .insert(key.clone());
+                deleted_parents.entry(n.clone()).or_default().insert(key);
             }
         }
         let layouts = self
