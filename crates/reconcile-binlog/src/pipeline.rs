@@ -44,6 +44,11 @@ pub(crate) enum Out<T> {
 pub(crate) struct Runner {
     scratch: Scratch,
     pub stats: ReadStats,
+    /// The pieces buffer of the last batch run, empty, for the next batch to fill
+    /// (a chunk's thousands of pieces would otherwise grow a new one step by step).
+    spare_pieces: Vec<(Piece, bool)>,
+    /// How many outputs the last batch gave: the next one's first capacity.
+    last_outs: usize,
 }
 
 impl Runner {
@@ -60,21 +65,28 @@ impl Runner {
     ) -> (Vec<Out<T>>, Vec<u8>) {
         let Batch {
             arena,
-            pieces,
+            mut pieces,
             continues,
         } = batch;
-        let outs = self.run_pieces([&arena, source], pieces, continues, map);
+        let outs = self.run_pieces([&arena, source], pieces.drain(..), continues, map);
+        self.last_outs = outs.len();
+        self.spare_pieces = pieces;
         (outs, arena)
+    }
+
+    /// An empty pieces buffer for the next batch, with the capacity of the last.
+    pub fn spare_pieces(&mut self) -> Vec<(Piece, bool)> {
+        std::mem::take(&mut self.spare_pieces)
     }
 
     fn run_pieces<T>(
         &mut self,
         arena: [&[u8]; 2],
-        pieces: Vec<(Piece, bool)>,
+        pieces: impl Iterator<Item = (Piece, bool)>,
         continues: bool,
         map: &dyn Fn(ReadItem) -> T,
     ) -> Vec<Out<T>> {
-        let mut outs = Vec::new();
+        let mut outs = Vec::with_capacity(self.last_outs);
         // where the outputs of the source event being run start: they are kept only
         // if all of it runs (pushed straight to `outs`: items are large, and each
         // move of one costs)
@@ -680,7 +692,7 @@ fn frame_chunk<T>(
         items: items.into_iter(),
         current: None,
     };
-    framer.take_batch(rows);
+    framer.take_batch(rows, runner.spare_pieces());
     // the chunk's data outlives the batch: rows events are decoded where they are
     while !framer.is_done() {
         let at = replay.next_event_at();
@@ -690,7 +702,7 @@ fn frame_chunk<T>(
         framer.lookahead(replay.data.get(range).unwrap_or(&[]), offset);
     }
     let files = framer.take_files();
-    let batch = framer.take_batch(Vec::new());
+    let batch = framer.take_batch(Vec::new(), Vec::new());
     let (outs, rows) = runner.run(batch, &replay.data, map);
     (
         Framed {

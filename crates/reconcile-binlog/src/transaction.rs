@@ -558,17 +558,23 @@ impl Framer {
     }
 
     /// The batch filled so far; the next one starts empty, its rows events going to
-    /// `arena` (an empty buffer, reused to spare allocations).
-    pub(crate) fn take_batch(&mut self, mut arena: Vec<u8>) -> Batch {
+    /// `arena` and its pieces to `pieces` (empty buffers, reused to spare
+    /// allocations).
+    pub(crate) fn take_batch(
+        &mut self,
+        mut arena: Vec<u8>,
+        mut pieces: Vec<(Piece, bool)>,
+    ) -> Batch {
         if self.rows_in_batch {
             self.rows_handed_on = true;
             self.rows_in_batch = false;
         }
         arena.clear();
+        pieces.clear();
         let next = Batch {
             continues: self.rows_handed_on,
             arena,
-            pieces: Vec::new(),
+            pieces,
         };
         std::mem::replace(&mut self.batch, next)
     }
@@ -1271,7 +1277,9 @@ impl<S: EventSource> Iterator for BinlogReader<S> {
             // one source item at a time: items come out as soon as they are complete
             self.framer.step(&mut self.source);
             if self.framer.batch_size().1 > 0 {
-                let batch = self.framer.take_batch(std::mem::take(&mut self.arena));
+                let batch = self
+                    .framer
+                    .take_batch(std::mem::take(&mut self.arena), self.runner.spare_pieces());
                 let (outs, arena) = self.runner.run(batch, &[], &identity);
                 self.queue.extend(outs);
                 self.arena = arena;
