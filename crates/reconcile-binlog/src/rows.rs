@@ -327,6 +327,39 @@ fn int_value(c: &mut Cursor<'_>, bytes: usize, unsigned: Option<bool>) -> DResul
     })
 }
 
+/// A number of column `col` as [`decode_value`] reads it, when the column holds
+/// an integer or a DOUBLE: `(integer, unsigned)` or the float, without a
+/// [`Value`]. `None` for every other type.
+pub(crate) fn decode_number(
+    c: &mut Cursor<'_>,
+    col: &ColumnDescription,
+) -> DResult<Option<Number>> {
+    let bytes = match col.column_type {
+        ColumnType::Tiny => 1,
+        ColumnType::Short => 2,
+        ColumnType::Int24 => 3,
+        ColumnType::Long => 4,
+        ColumnType::LongLong => 8,
+        ColumnType::Double => return Ok(Some(Number::Double(f64::from_bits(c.u64()?)))),
+        _ => return Ok(None),
+    };
+    let v = c.uint_le(bytes)?;
+    Ok(Some(if col.unsigned == Some(true) {
+        Number::UInt(v)
+    } else {
+        Number::Int(sign_extend(v, bytes))
+    }))
+}
+
+/// What [`decode_number`] reads: the payload of a [`Value::Int`], [`Value::UInt`]
+/// or [`Value::Double`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Number {
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+}
+
 fn frac_micros(c: &mut Cursor<'_>, fsp: u8) -> DResult<u32> {
     Ok(match fsp {
         1 | 2 => c.uint_be(1)? as u32 * 10_000,

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::cursor::{Cursor, DResult};
 use crate::error::DecodeError;
 use crate::rows::{
-    decode_rows, decode_value, string_bytes, walk_image, widths, RawRows, Row, RowImage, RowOp,
-    Slot, Width,
+    decode_number, decode_rows, decode_value, string_bytes, walk_image, widths, Number, RawRows,
+    Row, RowImage, RowOp, Slot, Width,
 };
 use crate::table_map::ColumnType;
 use crate::table_map::TableDescription;
@@ -140,7 +140,8 @@ impl<'a> ProbeImage<'a> {
     /// Column `col` of the image, `None` when the image does not carry it (as
     /// [`load`](Self::load) leaves it absent). The value is the one `load` decodes,
     /// but a character or binary string is borrowed from the row image instead of
-    /// copied: no allocation for strings, integers, floats and temporal values.
+    /// copied, and an integer or DOUBLE is read without becoming a [`Value`]: no
+    /// allocation for strings, integers, floats and temporal values.
     /// Errors are those `load` of the column returns.
     pub fn get(&mut self, col: usize) -> Result<Option<ValueRef<'_>>, DecodeError> {
         match &mut self.inner {
@@ -166,7 +167,16 @@ impl<'a> ProbeImage<'a> {
                                 return Ok(None);
                             };
                             let at = base.saturating_add(*at);
-                            if let Some(v) = borrow_string(bytes, at, desc)? {
+                            // numbers are read again at each call, which costs less
+                            // than keeping them
+                            let read = match decode_number(&mut Cursor::with_base(bytes, at), desc)?
+                            {
+                                Some(Number::Int(i)) => Some(ValueRef::Int(i)),
+                                Some(Number::UInt(u)) => Some(ValueRef::UInt(u)),
+                                Some(Number::Double(d)) => Some(ValueRef::Double(d)),
+                                None => borrow_string(bytes, at, desc)?,
+                            };
+                            if let Some(v) = read {
                                 if !touched.contains(&col) {
                                     touched.push(col);
                                 }
@@ -211,7 +221,7 @@ fn borrow_string<'b>(
 }
 
 /// One column's value as [`ProbeImage::get`] reads it: strings borrowed from the
-/// row image, other values decoded.
+/// row image, integers and doubles read out of it, other values decoded.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ValueRef<'r> {
     /// A decoded value.
@@ -225,6 +235,12 @@ pub enum ValueRef<'r> {
     },
     /// Binary data: decodes to [`Value::Binary`] with these bytes.
     Binary(&'r [u8]),
+    /// A signed integer: decodes to [`Value::Int`].
+    Int(i64),
+    /// An unsigned integer: decodes to [`Value::UInt`].
+    UInt(u64),
+    /// A DOUBLE: decodes to [`Value::Double`].
+    Double(f64),
 }
 
 impl ValueRef<'_> {
@@ -237,6 +253,9 @@ impl ValueRef<'_> {
                 collation,
             },
             ValueRef::Binary(bytes) => Value::Binary(Bytes(bytes.to_vec())),
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::UInt(u) => Value::UInt(u),
+            ValueRef::Double(d) => Value::Double(d),
         }
     }
 }

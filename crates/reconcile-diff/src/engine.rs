@@ -360,6 +360,9 @@ pub(crate) fn encode_weighed_ref(
         (Some(rule), ValueRef::String { bytes, .. }) => encode_weight(rule, bytes, out),
         (None, ValueRef::String { bytes, .. }) => encode_string_bytes(bytes, out),
         (_, ValueRef::Binary(bytes)) => encode_binary_bytes(bytes, out),
+        (_, ValueRef::Int(i)) => encode_value(&Value::Int(i), out),
+        (_, ValueRef::UInt(u)) => encode_value(&Value::UInt(u), out),
+        (_, ValueRef::Double(d)) => encode_value(&Value::Double(d), out),
     }
 }
 
