@@ -99,13 +99,14 @@ type QuickSet<T> = std::collections::HashSet<T, BuildHasherDefault<QuickHasher>>
 /// about one other value in a thousand is found too, and the row it is in is
 /// decoded and handed to the engine, which looks every key, tuple and signature up
 /// exactly. The filter only decides what is decoded, never what a row means, so
-/// it asks nothing more exact, and a West value costs one hash and two bit tests,
-/// in a bitmap that fits the cache, instead of a lookup that compares bytes.
+/// it asks nothing more exact, and a West value costs one hash and two bit tests
+/// in one cache line of the bitmap, instead of a lookup that compares bytes.
 #[derive(Debug, Default)]
 pub(crate) struct WatchSet {
     /// The hash of every distinct value inserted, to size the bitmap anew as it grows.
     hashes: QuickSet<u64>,
-    /// A power of two of bits (`bits.len() * 64`), or none while the set is empty.
+    /// A power of two of bits (`bits.len() * 64`, at least 1024), or none while the
+    /// set is empty.
     bits: Vec<u64>,
 }
 
@@ -119,14 +120,13 @@ impl WatchSet {
         BuildHasherDefault::<QuickHasher>::default().hash_one(value)
     }
 
-    /// The two bits of hash `h`: the word and mask of each, from the hash's low and
-    /// high halves.
+    /// The two bits of hash `h`, as (word, mask): in one block of eight words (a
+    /// cache line) chosen by the hash's low bits, each bit's word and place from
+    /// its high bits, so that a lookup touches one line.
     fn slots(&self, h: u64) -> [(usize, u64); 2] {
-        let mask = self.bits.len().saturating_mul(64).max(1) - 1;
-        [h, h.rotate_left(32)].map(|x| {
-            let i = (x as usize) & mask;
-            (i / 64, 1u64 << (i % 64))
-        })
+        let blocks = (self.bits.len() / 8).max(1);
+        let block = ((h as usize) & (blocks - 1)) * 8;
+        [h >> 32, h >> 46].map(|x| (block + (x as usize & 7), 1u64 << ((x >> 3) & 63)))
     }
 
     fn mark(&mut self, h: u64) {
@@ -166,8 +166,7 @@ impl WatchSet {
         if self.bits.is_empty() {
             return false;
         }
-        let h = Self::hash(value);
-        self.slots(h)
+        self.slots(Self::hash(value))
             .iter()
             .all(|&(w, b)| self.bits.get(w).is_some_and(|word| word & b != 0))
     }
