@@ -328,8 +328,8 @@ fn int_value(c: &mut Cursor<'_>, bytes: usize, unsigned: Option<bool>) -> DResul
 }
 
 /// A number of column `col` as [`decode_value`] reads it, when the column holds
-/// an integer or a DOUBLE: `(integer, unsigned)` or the float, without a
-/// [`Value`]. `None` for every other type.
+/// an integer (signed or unsigned as the column says) or a DOUBLE, without making
+/// a [`Value`]. `None` for every other type.
 pub(crate) fn decode_number(
     c: &mut Cursor<'_>,
     col: &ColumnDescription,
