@@ -15,7 +15,10 @@
 //!
 //! It prints the results and writes them to `bench/results.md` (`--quick`:
 //! `target/bench/results-quick.md`), with a `perf` profile of each missed target.
+//! With `--compare BASE` it only times the scan of this tree against another build
+//! (`compare.rs`).
 
+mod compare;
 mod dataset;
 pub mod measure;
 mod profile;
@@ -34,10 +37,15 @@ pub use measure::{helper as measure_helper, HELPER_COMMAND as MEASURE_HELPER};
 
 const USAGE: &str = "\
 cargo xtask bench [--quick] [--runs N] [--out FILE] [--no-profile] [--regenerate]
+cargo xtask bench --compare BASE [--quick] [--runs N]
 
   --quick        a ~100 MB data set instead of the >= 1 GB one (for development);
                  results go to target/bench/results-quick.md unless --out is given
-  --runs N       runs of each command (default 3); the best run counts
+  --runs N       runs of each command (default 3; 7 with --compare); the best run
+                 counts
+  --compare BASE only the scan, of BASE (another build's `reconcile` binary) and of
+                 this tree's release build in turns: medians of wall and CPU time,
+                 and an error if their outputs differ; writes no results file
   --out FILE     where to write the results (default bench/results.md)
   --no-profile   no perf profile of missed targets
   --regenerate   make the cached data set again even if it is complete
@@ -54,20 +62,23 @@ const APPLY_TARGET: f64 = 0.5;
 #[derive(Debug)]
 struct Options {
     quick: bool,
-    runs: usize,
+    /// `--runs`, when given.
+    runs: Option<usize>,
     out: Option<PathBuf>,
     profile: bool,
     regenerate: bool,
+    compare: Option<PathBuf>,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options, String> {
         let mut o = Options {
             quick: false,
-            runs: 3,
+            runs: None,
             out: None,
             profile: true,
             regenerate: false,
+            compare: None,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -76,11 +87,17 @@ impl Options {
                 "--no-profile" => o.profile = false,
                 "--regenerate" => o.regenerate = true,
                 "--runs" => {
-                    o.runs = it
-                        .next()
-                        .and_then(|n| n.parse().ok())
-                        .filter(|&n| n >= 1)
-                        .ok_or(format!("--runs needs a number >= 1\n\n{USAGE}"))?
+                    o.runs = Some(
+                        it.next()
+                            .and_then(|n| n.parse().ok())
+                            .filter(|&n| n >= 1)
+                            .ok_or(format!("--runs needs a number >= 1\n\n{USAGE}"))?,
+                    )
+                }
+                "--compare" => {
+                    o.compare = Some(PathBuf::from(it.next().ok_or(format!(
+                        "--compare needs another build's reconcile binary\n\n{USAGE}"
+                    ))?))
                 }
                 "--out" => {
                     o.out = Some(PathBuf::from(
@@ -228,6 +245,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let options = Options::parse(args)?;
+    if let Some(base) = &options.compare {
+        if !base.is_file() {
+            return Err(format!("--compare {}: no such file", base.display()));
+        }
+    }
     let tools = Tools::find()?;
     let root = workspace_root();
     let size = if options.quick {
@@ -241,6 +263,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .prefix("reconcile-bench-")
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    if let Some(base) = &options.compare {
+        let runs = options.runs.unwrap_or(7);
+        return compare::scan(base, &reconcile, &data, tmp.path(), runs);
+    }
+    let runs = options.runs.unwrap_or(3);
     let machine = report::Machine::collect(&root, &tools, &reconcile);
     let profiler = if options.profile {
         profile::detect()
@@ -248,10 +275,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         profile::Profiler::Unavailable("--no-profile".to_owned())
     };
 
-    let inspect = inspect_vs_mariadb_binlog(&reconcile, &tools, &data, tmp.path(), options.runs)?;
-    let scan = scan_vs_floor(&reconcile, &data, tmp.path(), options.runs)?;
+    let inspect = inspect_vs_mariadb_binlog(&reconcile, &tools, &data, tmp.path(), runs)?;
+    let scan = scan_vs_floor(&reconcile, &data, tmp.path(), runs)?;
     let target = start_target()?;
-    let apply = apply_vs_client(&reconcile, &tools, &data, &target, tmp.path(), options.runs)?;
+    let apply = apply_vs_client(&reconcile, &tools, &data, &target, tmp.path(), runs)?;
 
     let mut verdicts = verdicts(&inspect, &scan, &apply);
     if !matches!(profiler, profile::Profiler::Unavailable(_)) {
@@ -277,7 +304,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let results = report::Results {
         machine,
         data: &data,
-        runs: options.runs,
+        runs,
         inspect: &inspect,
         scan: &scan,
         apply: &apply,
@@ -783,6 +810,19 @@ fn verdicts(inspect: &InspectResult, scan: &ScanResult, apply: &ApplyResult) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compare_takes_a_binary_and_seven_runs_unless_told() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = Options::parse(&args(&["--compare", "/tmp/old/reconcile"])).unwrap();
+        assert_eq!(o.compare, Some(PathBuf::from("/tmp/old/reconcile")));
+        assert_eq!(o.runs, None);
+        let o = Options::parse(&args(&["--compare", "/x", "--runs", "5"])).unwrap();
+        assert_eq!(o.runs, Some(5));
+        assert!(Options::parse(&args(&["--compare"]))
+            .unwrap_err()
+            .contains("--compare needs"));
+    }
 
     #[test]
     fn counts_the_writes_and_transactions_of_a_sql_out_script() {

@@ -237,6 +237,13 @@ impl Series {
         walls.get(walls.len() / 2).copied().unwrap_or_default()
     }
 
+    /// The median CPU time (user + system) of the runs.
+    pub fn median_cpu(&self) -> Duration {
+        let mut cpu: Vec<Duration> = self.samples.iter().map(|s| s.user + s.sys).collect();
+        cpu.sort();
+        cpu.get(cpu.len() / 2).copied().unwrap_or_default()
+    }
+
     /// CPU time (user + system) of the fastest run.
     pub fn best_cpu(&self) -> Duration {
         self.samples
@@ -283,6 +290,7 @@ mod tests {
         assert_eq!(s.best(), Duration::from_millis(10));
         assert_eq!(s.median(), Duration::from_millis(20));
         assert_eq!(s.best_cpu(), Duration::from_millis(5));
+        assert_eq!(s.median_cpu(), Duration::from_millis(10));
         assert_eq!(s.max_rss_kib(), 30);
     }
 }
