@@ -318,12 +318,13 @@ fn sign_extend(v: u64, bytes: usize) -> i64 {
     ((v << shift) as i64) >> shift
 }
 
-fn int_value(c: &mut Cursor<'_>, bytes: usize, unsigned: Option<bool>) -> DResult<Value> {
+/// An integer of `bytes` bytes, signed unless the column is known to be unsigned.
+fn read_int(c: &mut Cursor<'_>, bytes: usize, unsigned: Option<bool>) -> DResult<Number> {
     let v = c.uint_le(bytes)?;
     Ok(if unsigned == Some(true) {
-        Value::UInt(v)
+        Number::UInt(v)
     } else {
-        Value::Int(sign_extend(v, bytes))
+        Number::Int(sign_extend(v, bytes))
     })
 }
 
@@ -343,12 +344,7 @@ pub(crate) fn decode_number(
         ColumnType::Double => return Ok(Some(Number::Double(f64::from_bits(c.u64()?)))),
         _ => return Ok(None),
     };
-    let v = c.uint_le(bytes)?;
-    Ok(Some(if col.unsigned == Some(true) {
-        Number::UInt(v)
-    } else {
-        Number::Int(sign_extend(v, bytes))
-    }))
+    read_int(c, bytes, col.unsigned).map(Some)
 }
 
 /// What [`decode_number`] reads: the payload of a [`Value::Int`], [`Value::UInt`]
@@ -358,6 +354,16 @@ pub(crate) enum Number {
     Int(i64),
     UInt(u64),
     Double(f64),
+}
+
+impl From<Number> for Value {
+    fn from(n: Number) -> Value {
+        match n {
+            Number::Int(i) => Value::Int(i),
+            Number::UInt(u) => Value::UInt(u),
+            Number::Double(d) => Value::Double(d),
+        }
+    }
 }
 
 fn frac_micros(c: &mut Cursor<'_>, fsp: u8) -> DResult<u32> {
@@ -600,11 +606,11 @@ pub(crate) fn string_bytes<'a>(
 /// Decodes one non-NULL value of column `col`.
 pub(crate) fn decode_value(c: &mut Cursor<'_>, col: &ColumnDescription) -> DResult<Value> {
     Ok(match &col.column_type {
-        ColumnType::Tiny => int_value(c, 1, col.unsigned)?,
-        ColumnType::Short => int_value(c, 2, col.unsigned)?,
-        ColumnType::Int24 => int_value(c, 3, col.unsigned)?,
-        ColumnType::Long => int_value(c, 4, col.unsigned)?,
-        ColumnType::LongLong => int_value(c, 8, col.unsigned)?,
+        ColumnType::Tiny => read_int(c, 1, col.unsigned)?.into(),
+        ColumnType::Short => read_int(c, 2, col.unsigned)?.into(),
+        ColumnType::Int24 => read_int(c, 3, col.unsigned)?.into(),
+        ColumnType::Long => read_int(c, 4, col.unsigned)?.into(),
+        ColumnType::LongLong => read_int(c, 8, col.unsigned)?.into(),
         ColumnType::Float => Value::Float(f32::from_bits(c.u32()?)),
         ColumnType::Double => Value::Double(f64::from_bits(c.u64()?)),
         ColumnType::Decimal { precision, scale } => {

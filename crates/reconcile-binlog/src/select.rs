@@ -171,9 +171,7 @@ impl<'a> ProbeImage<'a> {
                             // than keeping them
                             let read = match decode_number(&mut Cursor::with_base(bytes, at), desc)?
                             {
-                                Some(Number::Int(i)) => Some(ValueRef::Int(i)),
-                                Some(Number::UInt(u)) => Some(ValueRef::UInt(u)),
-                                Some(Number::Double(d)) => Some(ValueRef::Double(d)),
+                                Some(number) => Some(ValueRef::from(number)),
                                 None => borrow_string(bytes, at, desc)?,
                             };
                             if let Some(v) = read {
@@ -241,6 +239,16 @@ pub enum ValueRef<'r> {
     UInt(u64),
     /// A DOUBLE: decodes to [`Value::Double`].
     Double(f64),
+}
+
+impl From<Number> for ValueRef<'_> {
+    fn from(n: Number) -> Self {
+        match n {
+            Number::Int(i) => ValueRef::Int(i),
+            Number::UInt(u) => ValueRef::UInt(u),
+            Number::Double(d) => ValueRef::Double(d),
+        }
+    }
 }
 
 impl ValueRef<'_> {
