@@ -292,22 +292,24 @@ impl WestFilter {
             .layouts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let key = key.clone();
         let plain = |d: &TableDescription| TableDescription {
             table_id: 0,
             ..d.clone()
         };
-        match layouts.get(&key) {
+        match layouts.get(key) {
             Some(Layout::Engine(info)) => Some(Arc::clone(info)),
             Some(Layout::West(first, info)) if **first == plain(desc) => Some(Arc::clone(info)),
             Some(Layout::West(..)) => {
-                layouts.insert(key, Layout::Varied);
+                layouts.insert(key.clone(), Layout::Varied);
                 None
             }
             Some(Layout::Varied) => None,
             None => {
                 let info = Arc::new(TableInfo::resolve(desc, self.watch.schema.as_ref()));
-                layouts.insert(key, Layout::West(Box::new(plain(desc)), Arc::clone(&info)));
+                layouts.insert(
+                    key.clone(),
+                    Layout::West(Box::new(plain(desc)), Arc::clone(&info)),
+                );
                 Some(info)
             }
         }
